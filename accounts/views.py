@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from orgs.middleware import ACTIVE_ORG_SESSION_KEY
+from orgs.services import user_update_profile
+
+from .forms import ProfileForm
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
+    if request.method == "POST":
+        if form.is_valid():
+            user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile")
+        return render(request, "accounts/profile.html", {"form": form}, status=400)
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_POST
+def switch_organization(request):
+    """Switch the active organization; only to one the user is an active member of."""
+    wanted = request.POST.get("org", "")
+    scope = request.scope
+    if scope is None or wanted not in {m.public_id for m in scope.memberships}:
+        messages.error(request, "You are not a member of that organization.")
+        return redirect("dashboard")
+    request.session[ACTIVE_ORG_SESSION_KEY] = wanted
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/dashboard/"
+    return redirect(target or "/dashboard/")

@@ -1,0 +1,221 @@
+"""The one entitlements table. Every tier decision in the product asks this module.
+
+Rows come from the seed's permission matrix and pricing page. Nothing else in the code base
+compares plan_tier or partnership_tier by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from orgs.models import PartnershipTier, PlanTier
+
+if TYPE_CHECKING:
+    from orgs.access import Scope
+    from orgs.models import Organization
+
+
+class Feature(StrEnum):
+    PARTNERSHIPS_VIEW = "partnerships.view"
+    PARTNERSHIPS_CREATE = "partnerships.create"
+    PRODUCTS_VIEW_SHARED = "products.view_shared"
+    PRODUCTS_CREATE = "products.create"
+    INVENTORY_VIEW_SHARED = "inventory.view_shared"
+    INVENTORY_MANAGE_OWN = "inventory.manage_own"
+    PURCHASE_ORDERS_VIEW = "purchase_orders.view"
+    PURCHASE_ORDERS_CREATE = "purchase_orders.create"
+    SHIPMENTS_VIEW = "shipments.view"
+    SHIPMENTS_CREATE = "shipments.create"
+    ASNS_RECEIVE = "asns.receive"
+    RECEIPTS_CONFIRM = "receipts.confirm"
+    FORECASTING_BASIC = "forecasting.basic"
+    FORECASTING_ADVANCED = "forecasting.advanced"
+    REPORTS_BASIC = "reports.basic"
+    ANALYTICS_ADVANCED = "analytics.advanced"
+    MULTI_ORG_HIERARCHY = "multi_org.hierarchy"
+    CENTRAL_PURCHASING = "purchasing.central"
+    API_ACCESS = "api.access"
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    label: str
+    group: str
+    tiers: frozenset[str]
+    note: dict[str, str]  # per-tier qualifier shown on the plan pages ("1,000 SKU limit")
+
+
+_ALL = frozenset(PartnershipTier.values)
+_PAID = frozenset({PartnershipTier.BASIC, PartnershipTier.FULL})
+_FULL = frozenset({PartnershipTier.FULL})
+
+FEATURES: dict[Feature, FeatureRow] = {
+    Feature.PARTNERSHIPS_VIEW: FeatureRow("View own partnerships", "Partnerships", _ALL, {}),
+    Feature.PARTNERSHIPS_CREATE: FeatureRow("Create new partnerships", "Partnerships", _PAID, {}),
+    Feature.PRODUCTS_VIEW_SHARED: FeatureRow(
+        "View shared products", "Products", _ALL, {"PARTNER_ONLY": "read-only"}
+    ),
+    Feature.PRODUCTS_CREATE: FeatureRow(
+        "Create own products", "Products", _PAID, {"BASIC": "1,000 SKU limit", "FULL": "unlimited"}
+    ),
+    Feature.INVENTORY_VIEW_SHARED: FeatureRow(
+        "View shared inventory", "Inventory", _ALL, {"PARTNER_ONLY": "filtered by partnership"}
+    ),
+    Feature.INVENTORY_MANAGE_OWN: FeatureRow(
+        "Manage own inventory", "Inventory", _PAID, {"BASIC": "1 location", "FULL": "unlimited"}
+    ),
+    Feature.PURCHASE_ORDERS_VIEW: FeatureRow(
+        "View POs from partners", "Purchase orders", _ALL, {"PARTNER_ONLY": "read-only"}
+    ),
+    Feature.PURCHASE_ORDERS_CREATE: FeatureRow(
+        "Create POs to suppliers", "Purchase orders", _PAID, {}
+    ),
+    Feature.SHIPMENTS_VIEW: FeatureRow(
+        "View shared shipments", "Shipments", _ALL, {"PARTNER_ONLY": "filtered"}
+    ),
+    Feature.SHIPMENTS_CREATE: FeatureRow("Create shipments", "Shipments", _PAID, {}),
+    Feature.ASNS_RECEIVE: FeatureRow("Receive ASNs", "ASNs", _ALL, {}),
+    Feature.RECEIPTS_CONFIRM: FeatureRow("Confirm receipts", "ASNs", _ALL, {}),
+    Feature.FORECASTING_BASIC: FeatureRow(
+        "View forecasts", "Forecasting", _PAID, {"BASIC": "basic", "FULL": "advanced AI"}
+    ),
+    Feature.FORECASTING_ADVANCED: FeatureRow(
+        "Advanced forecasting", "Forecasting", _FULL, {"BASIC": "with the $29/mo add-on"}
+    ),
+    Feature.REPORTS_BASIC: FeatureRow(
+        "Basic reports", "Reporting", _ALL, {"PARTNER_ONLY": "limited"}
+    ),
+    Feature.ANALYTICS_ADVANCED: FeatureRow("Advanced analytics", "Reporting", _FULL, {}),
+    Feature.MULTI_ORG_HIERARCHY: FeatureRow("Parent-subsidiary", "Multi-org", _FULL, {}),
+    Feature.CENTRAL_PURCHASING: FeatureRow("Central purchasing", "Multi-org", _FULL, {}),
+    Feature.API_ACCESS: FeatureRow("API endpoints", "API access", _FULL, {}),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """None means unlimited."""
+
+    skus: int | None
+    locations: int | None
+
+
+PLAN_PRICES: dict[str, Decimal] = {
+    PlanTier.FREE: Decimal("0"),
+    PlanTier.PRO: Decimal("199"),
+    PlanTier.ENTERPRISE: Decimal("999"),
+}
+PLAN_LIMITS: dict[str, Limits] = {
+    PlanTier.FREE: Limits(skus=0, locations=0),
+    PlanTier.PRO: Limits(skus=1_000, locations=1),
+    PlanTier.ENTERPRISE: Limits(skus=None, locations=None),
+}
+EXTRA_LOCATION_PRICE = Decimal("49")
+ADVANCED_FORECASTING_PRICE = Decimal("29")
+PLAN_ORDER = [PlanTier.FREE, PlanTier.PRO, PlanTier.ENTERPRISE]
+PLAN_FOR_TIER = {
+    PartnershipTier.PARTNER_ONLY: PlanTier.FREE,
+    PartnershipTier.BASIC: PlanTier.PRO,
+    PartnershipTier.FULL: PlanTier.ENTERPRISE,
+}
+
+
+@dataclass(frozen=True)
+class Entitlements:
+    tier: str
+    plan: str
+    features: frozenset[str]
+    limits: Limits
+
+    def has(self, feature: Feature | str) -> bool:
+        return str(feature) in self.features
+
+
+def entitlements_for(org: Organization) -> Entitlements:
+    """What an organization's tier and add-ons grant; read once per request into the Scope."""
+    tier = org.partnership_tier
+    features = {str(f) for f, row in FEATURES.items() if tier in row.tiers}
+    if org.advanced_forecasting_addon and Feature.FORECASTING_BASIC in features:
+        features.add(str(Feature.FORECASTING_ADVANCED))
+    base = PLAN_LIMITS[PLAN_FOR_TIER[tier]]
+    locations = base.locations
+    if locations is not None:
+        locations += org.extra_location_addons
+    return Entitlements(
+        tier=tier,
+        plan=org.plan_tier,
+        features=frozenset(features),
+        limits=Limits(base.skus, locations),
+    )
+
+
+def minimum_plan_for(feature: Feature | str) -> str:
+    row = FEATURES[Feature(feature)]
+    for plan in PLAN_ORDER:
+        if PLAN_FOR_TIER_REVERSE[plan] in row.tiers:
+            return plan
+    return PlanTier.ENTERPRISE
+
+
+PLAN_FOR_TIER_REVERSE = {plan: tier for tier, plan in PLAN_FOR_TIER.items()}
+
+
+class FeatureNotAvailable(Exception):
+    """The viewer's tier lacks a feature: answered as 403 with the upgrade page."""
+
+    def __init__(self, feature: Feature | str):
+        self.feature = Feature(feature)
+        self.required_plan = minimum_plan_for(self.feature)
+        super().__init__(f"{FEATURES[self.feature].label} needs the {self.required_plan} plan.")
+
+
+class LimitReached(Exception):
+    """A plan limit is reached: shown as a form error naming the limit and the upgrade."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def require(scope: Scope, feature: Feature | str) -> None:
+    if not scope.has(feature):
+        raise FeatureNotAvailable(feature)
+
+
+def require_feature(feature: Feature) -> Callable:
+    """View decorator: 403 with the upgrade page unless the active org's tier has `feature`."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(request.scope, feature)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_feature = feature
+        return wrapped
+
+    return decorator
+
+
+def check_sku_limit(scope: Scope, current_count: int, adding: int = 1) -> None:
+    limit = scope.limits.skus
+    if limit is not None and current_count + adding > limit:
+        raise LimitReached(
+            f"Your plan includes up to {limit:,} SKUs and you have {current_count:,}. "
+            "Upgrade to ENTERPRISE for unlimited SKUs."
+        )
+
+
+def check_location_limit(scope: Scope, current_count: int) -> None:
+    limit = scope.limits.locations
+    if limit is not None and current_count + 1 > limit:
+        raise LimitReached(
+            f"Your plan includes {limit} location{'s' if limit != 1 else ''} and all are in use. "
+            f"Add a location for ${EXTRA_LOCATION_PRICE}/mo, or upgrade to ENTERPRISE for unlimited "
+            "locations."
+        )

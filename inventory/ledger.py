@@ -1,0 +1,129 @@
+"""The only way stock changes: `stock_post`. Every other app (shipments, receipts, counts,
+VMI sell-through) calls it; nothing writes StockBalance or StockMovement directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orgs.access import Scope
+from orgs.audit import audit
+
+from .models import LedgerBatch, StockBalance, StockMovement
+
+
+@dataclass(frozen=True)
+class Posting:
+    owner_id: int
+    product_id: int
+    location_id: int
+    quantity: Decimal  # signed: + into the location, - out of it
+    lot: str = ""
+    expiry: dt.date | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.owner_id, self.product_id, self.location_id, self.lot, self.expiry or dt.date.min)
+
+
+class InsufficientStock(ValidationError):
+    pass
+
+
+@transaction.atomic
+def stock_post(
+    *,
+    scope: Scope | None,
+    postings: Sequence[Posting],
+    kind: str,
+    idempotency_key: str,
+    reason: str = "",
+    reference: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> tuple[LedgerBatch, bool]:
+    """Post movements and update balances in one transaction. Returns (batch, created).
+
+    The same idempotency key posts once: a second call (a retry, a double click, or a
+    concurrent call that waited for the first to commit) returns the first batch unchanged.
+    Balances are locked in a fixed order so concurrent postings cannot deadlock.
+    """
+    if not postings:
+        raise ValidationError("Nothing to post.")
+    if any(p.quantity == 0 for p in postings):
+        raise ValidationError("A posting quantity cannot be zero.")
+    try:
+        with transaction.atomic():
+            batch = LedgerBatch.objects.create(
+                idempotency_key=idempotency_key,
+                kind=kind,
+                reason=reason[:200],
+                reference=reference[:120],
+                actor_id=scope.user_id if scope else None,
+                acting_org_id=scope.org_id if scope else None,
+            )
+    except IntegrityError:
+        return LedgerBatch.objects.get(idempotency_key=idempotency_key), False
+
+    when = occurred_at or timezone.now()
+    from orgs.models import Location
+
+    allow_negative = dict(
+        Location.objects.filter(pk__in={p.location_id for p in postings}).values_list(
+            "pk", "allow_negative_stock"
+        )
+    )
+    for posting in sorted(postings, key=lambda p: p.key):
+        balance = _locked_balance(posting)
+        new_quantity = balance.quantity + posting.quantity
+        if new_quantity < 0 and not allow_negative.get(posting.location_id, False):
+            raise InsufficientStock(
+                f"Not enough stock: {balance.quantity.normalize():f} on hand"
+                f"{f' in lot {posting.lot}' if posting.lot else ''}, "
+                f"{(-posting.quantity).normalize():f} requested."
+            )
+        StockBalance.objects.filter(pk=balance.pk).update(
+            quantity=F("quantity") + posting.quantity, updated_at=when
+        )
+        StockMovement.objects.create(
+            batch=batch,
+            owner_id=posting.owner_id,
+            product_id=posting.product_id,
+            location_id=posting.location_id,
+            lot=posting.lot,
+            expiry=posting.expiry,
+            quantity=posting.quantity,
+            kind=kind,
+            occurred_at=when,
+        )
+    audit(
+        scope=scope,
+        action=f"stock.{kind.lower()}",
+        target=batch,
+        after={"lines": len(postings), "reference": reference, "reason": reason},
+    )
+    return batch, True
+
+
+def _locked_balance(p: Posting) -> StockBalance:
+    lookup = dict(
+        owner_id=p.owner_id, product_id=p.product_id, location_id=p.location_id, lot=p.lot,
+        expiry=p.expiry,
+    )
+    balance = StockBalance.objects.select_for_update().filter(**lookup).first()
+    if balance is None:
+        # Two transactions may race to create the same balance row: the unique constraint
+        # lets one win; the other re-reads it under lock.
+        try:
+            with transaction.atomic():
+                StockBalance.objects.create(**lookup, quantity=0)
+        except IntegrityError:
+            pass
+        balance = StockBalance.objects.select_for_update().get(**lookup)
+    return balance

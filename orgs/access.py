@@ -1,0 +1,322 @@
+"""The one access layer.
+
+A Scope is built once per request (middleware), per task, per command, and is then passed
+explicitly. It holds the ids the viewer may see, computed once; every tenant queryset filters
+with `visible_to(scope)`, which reads only these sets. Anything that must read unscoped is
+named `unscoped_*` so review can find it by grep.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import (
+    ADMIN_ROLES,
+    OWNING_TYPES,
+    Location,
+    Membership,
+    Organization,
+    RelationshipStatus,
+    Role,
+)
+
+# What a relationship type grants to the parent side (DESIGN.md §5), as data.
+RELATIONSHIP_POLICY: dict[str, dict[str, object]] = {
+    "SUBSIDIARY": {
+        "sees_child_data": True,
+        "administers_child": True,
+        "default_billing": "INCLUDED",
+    },
+    "DIVISION": {"sees_child_data": True, "administers_child": True, "default_billing": "INCLUDED"},
+    "BRANCH": {"sees_child_data": True, "administers_child": True, "default_billing": "INCLUDED"},
+    "FRANCHISE": {
+        "sees_child_data": False,
+        "administers_child": False,
+        "default_billing": "ADD_ON",
+    },
+    "PARTNER": {"sees_child_data": False, "administers_child": False, "default_billing": "FREE"},
+    "AFFILIATE": {"sees_child_data": False, "administers_child": False, "default_billing": "FREE"},
+}
+assert {t for t, p in RELATIONSHIP_POLICY.items() if p["sees_child_data"]} == set(OWNING_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class OrgChoice:
+    public_id: str
+    code: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    user_id: int | None
+    org_id: int | None
+    org_public_id: str
+    org_code: str
+    org_name: str
+    root_org_id: int | None
+    role: str
+    plan: str
+    tier: str
+    # Orgs whose own data the viewer sees in full (active org, plus its owned subtree for admins).
+    org_ids: frozenset[int]
+    # Orgs whose members and settings the viewer administers.
+    administered_org_ids: frozenset[int]
+    # Counterparties of active partnerships: visible by name only.
+    partner_org_ids: frozenset[int]
+    # Every location the viewer may see at all (own, and shared through partnerships).
+    location_ids: frozenset[int]
+    # MEMBER rights: the only locations whose own-org data a member sees; None = no restriction.
+    member_location_ids: frozenset[int] | None
+    # (data owner org id, location ids): another org's data shared with the viewer at locations.
+    shared_grants: tuple[tuple[int, frozenset[int]], ...]
+    partnership_ids: frozenset[int]
+    features: frozenset[str]
+    limits: object
+    memberships: tuple[OrgChoice, ...] = ()
+    is_platform_staff: bool = False
+    # "View as partner": the partner's scope, shown to the inviting admin; every write refused.
+    read_only: bool = False
+    preview_of: str = ""
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_platform_staff or self.role in ADMIN_ROLES
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.is_platform_staff or self.role == Role.ORG_SUPER_ADMIN
+
+    def has(self, feature: object) -> bool:
+        return self.is_platform_staff or str(feature) in self.features
+
+    def can_administer(self, org_id: int) -> bool:
+        return self.is_platform_staff or org_id in self.administered_org_ids
+
+    def located_q(self, *, owner: str, locations: Iterable[str]) -> Q:
+        """Rows owned by an org and placed at one or more locations (stock, shipments).
+
+        Own orgs' rows are visible (MEMBER: only at granted locations); another org's rows are
+        visible only at the locations its partnership shares with the viewer.
+        """
+        locations = tuple(locations)
+        if self.is_platform_staff:
+            return Q()
+        own = Q(**{f"{owner}__in": self.org_ids})
+        if self.member_location_ids is not None:
+            at_granted = Q(pk__in=[])
+            for loc in locations:
+                at_granted |= Q(**{f"{loc}__in": self.member_location_ids})
+            own &= at_granted
+        q = own
+        for owner_id, shared in self.shared_grants:
+            at_shared = Q(pk__in=[])
+            for loc in locations:
+                at_shared |= Q(**{f"{loc}__in": shared})
+            q |= Q(**{owner: owner_id}) & at_shared
+        return q
+
+
+class NoMembership(Exception):
+    """The user belongs to no active organization."""
+
+
+def _subtree_ids(org_id: int) -> set[int]:
+    """The org and every org below it through ACTIVE owning relationships (one query)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH RECURSIVE tree(id) AS (
+                SELECT %s::bigint
+                UNION
+                SELECT r.child_id FROM orgs_organizationrelationship r
+                JOIN tree t ON r.parent_id = t.id
+                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
+            )
+            SELECT id FROM tree
+            """,
+            [org_id],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+def root_of(org_id: int) -> int:
+    """The network root above an org through ACTIVE owning relationships (one query)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH RECURSIVE up(id, depth) AS (
+                SELECT %s::bigint, 0
+                UNION
+                SELECT r.parent_id, u.depth + 1 FROM orgs_organizationrelationship r
+                JOIN up u ON r.child_id = u.id
+                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
+            )
+            SELECT id FROM up ORDER BY depth DESC LIMIT 1
+            """,
+            [org_id],
+        )
+        return cur.fetchone()[0]
+
+
+def build_scope(
+    *,
+    org: Organization,
+    role: str,
+    user_id: int | None,
+    memberships: tuple[OrgChoice, ...] = (),
+    read_only: bool = False,
+    preview_of: str = "",
+) -> Scope:
+    """The Scope of one user acting as `role` in `org`; used for requests, tasks and previews."""
+    from billing.entitlements import entitlements_for
+    from partnerships.models import PartnershipStatus
+
+    is_admin = role in ADMIN_ROLES
+    org_ids = _subtree_ids(org.pk) if is_admin else {org.pk}
+    administered = set(org_ids) if is_admin else set()
+
+    # Active partnerships touching any visible org, with their shared locations (one query).
+    from partnerships.models import Partnership
+
+    rows = (
+        Partnership.objects.filter(status=PartnershipStatus.ACTIVE)
+        .filter(
+            Q(relationship__parent_id__in=org_ids) | Q(relationship__child_id__in=org_ids),
+            relationship__status=RelationshipStatus.ACTIVE,
+        )
+        .values_list("id", "relationship__parent_id", "relationship__child_id", "shared_locations")
+    )
+    partner_org_ids: set[int] = set()
+    partnership_ids: set[int] = set()
+    shared_location_ids: set[int] = set()
+    grants: dict[int, set[int]] = defaultdict(set)
+    for pid, parent_id, child_id, location_id in rows:
+        partnership_ids.add(pid)
+        if parent_id in org_ids and child_id not in org_ids:
+            partner_org_ids.add(child_id)
+        if child_id in org_ids and parent_id not in org_ids:
+            partner_org_ids.add(parent_id)
+            if location_id is not None:
+                grants[parent_id].add(location_id)
+        if location_id is not None:
+            shared_location_ids.add(location_id)
+
+    own_location_ids = set(
+        Location.objects.filter(operator_id__in=org_ids).values_list("id", flat=True)
+    )
+    member_location_ids: frozenset[int] | None = None
+    if not is_admin and user_id is not None:
+        from guardian.models import UserObjectPermission
+
+        granted = {
+            int(pk)
+            for pk in UserObjectPermission.objects.filter(
+                user_id=user_id,
+                permission__codename="operate_location",
+                content_type__app_label="orgs",
+                content_type__model="location",
+            ).values_list("object_pk", flat=True)
+        }
+        member_location_ids = frozenset(granted & (own_location_ids | shared_location_ids))
+        location_ids = set(member_location_ids)
+        grants = {owner: locs & granted for owner, locs in grants.items()}
+    else:
+        location_ids = own_location_ids | shared_location_ids
+
+    entitlements = entitlements_for(org)
+    return Scope(
+        user_id=user_id,
+        org_id=org.pk,
+        org_public_id=str(org.public_id),
+        org_code=org.code,
+        org_name=org.name,
+        root_org_id=root_of(org.pk),
+        role=role,
+        plan=org.plan_tier,
+        tier=org.partnership_tier,
+        org_ids=frozenset(org_ids),
+        administered_org_ids=frozenset(administered),
+        partner_org_ids=frozenset(partner_org_ids),
+        location_ids=frozenset(location_ids),
+        member_location_ids=member_location_ids,
+        shared_grants=tuple((o, frozenset(locs)) for o, locs in sorted(grants.items()) if locs),
+        partnership_ids=frozenset(partnership_ids),
+        features=entitlements.features,
+        limits=entitlements.limits,
+        memberships=memberships,
+        read_only=read_only,
+        preview_of=preview_of,
+    )
+
+
+def platform_staff_scope(user_id: int) -> Scope:
+    """Platform staff (Django superusers) see everything; `visible_to` short-circuits on it."""
+    from billing.entitlements import Limits
+
+    return Scope(
+        user_id=user_id,
+        org_id=None,
+        org_public_id="",
+        org_code="",
+        org_name="Platform staff",
+        root_org_id=None,
+        role=Role.ORG_SUPER_ADMIN,
+        plan="ENTERPRISE",
+        tier="FULL",
+        org_ids=frozenset(),
+        administered_org_ids=frozenset(),
+        partner_org_ids=frozenset(),
+        location_ids=frozenset(),
+        member_location_ids=None,
+        shared_grants=(),
+        partnership_ids=frozenset(),
+        features=frozenset(),
+        limits=Limits(None, None),
+        is_platform_staff=True,
+    )
+
+
+def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
+    """The scope of a logged-in user in their active organization (or their first one)."""
+    if user.is_superuser:
+        return platform_staff_scope(user.pk)
+    memberships = list(
+        Membership.objects.filter(user_id=user.pk, is_active=True)
+        .exclude(organization__status="CLOSED")
+        .select_related("organization")
+        .order_by("organization__code")
+    )
+    if not memberships:
+        raise NoMembership
+    chosen = next(
+        (m for m in memberships if str(m.organization.public_id) == active_org_public_id),
+        memberships[0],
+    )
+    choices = tuple(
+        OrgChoice(str(m.organization.public_id), m.organization.code, m.organization.name, m.role)
+        for m in memberships
+    )
+    return build_scope(
+        org=chosen.organization, role=chosen.role, user_id=user.pk, memberships=choices
+    )
+
+
+def scope_for_ids(*, user_id: int, org_id: int) -> Scope:
+    """Celery tasks and commands rebuild the scope from ids, never from ambient state."""
+    membership = Membership.objects.select_related("organization").get(
+        user_id=user_id, organization_id=org_id, is_active=True
+    )
+    return build_scope(org=membership.organization, role=membership.role, user_id=user_id)
+
+
+def scope_for_org_as_role(org: Organization, role: str = Role.ORG_ADMIN, **kwargs) -> Scope:
+    """A scope for an organization as a role, with no user: previews and system jobs."""
+    return build_scope(org=org, role=role, user_id=None, **kwargs)

@@ -1,0 +1,137 @@
+from django.contrib import admin
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from betterdata.admin_site import ScopedModelAdmin
+
+from .models import AuditEvent, Location, Membership, Organization, OrganizationRelationship, Party
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ScopedModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "org_type",
+        "plan_tier",
+        "partnership_tier",
+        "billing_mode",
+        "status",
+    )
+    list_filter = ("plan_tier", "billing_mode", "status", "org_type")
+    search_fields = ("code", "name")
+    readonly_fields = ("public_id", "created_at", "updated_at")
+    network_can_add = False  # new organizations come from the dashboard services
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            # Plans change only through billing; codes are stable identifiers.
+            fields = (
+                *fields,
+                "code",
+                "plan_tier",
+                "partnership_tier",
+                "billing_mode",
+                "extra_location_addons",
+                "advanced_forecasting_addon",
+            )
+        return fields
+
+
+@admin.register(OrganizationRelationship)
+class OrganizationRelationshipAdmin(ScopedModelAdmin):
+    admin_org_field = "parent"
+    list_display = ("parent", "child", "type", "status", "created_at")
+    list_filter = ("type", "status", ("parent", RelatedOnlyFieldListFilter))
+    autocomplete_fields = ("parent", "child")
+    search_fields = ("parent__name", "child__name", "parent__code", "child__code")
+
+    def save_model(self, request, obj, form, change):
+        from django.db import IntegrityError, transaction
+
+        try:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+        except IntegrityError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CycleCheckingForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                from orgs.services import _would_cycle
+
+                parent, child = cleaned.get("parent"), cleaned.get("child")
+                if (
+                    parent
+                    and child
+                    and cleaned.get("type") in ("SUBSIDIARY", "DIVISION", "BRANCH")
+                    and _would_cycle(parent, child)
+                ):
+                    raise ValidationError("Linking these organizations would make a cycle.")
+                return cleaned
+
+        return CycleCheckingForm
+
+
+@admin.register(Location)
+class LocationAdmin(ScopedModelAdmin):
+    admin_org_field = "operator"
+    list_display = ("code", "name", "kind", "operator", "city", "is_active")
+    list_filter = ("kind", "is_active", ("operator", RelatedOnlyFieldListFilter))
+    search_fields = ("code", "name", "city")
+    autocomplete_fields = ("operator",)
+    readonly_fields = ("public_id",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedModelAdmin):
+    admin_org_field = "organization"
+    list_display = ("user", "organization", "role", "is_active")
+    list_filter = ("role", "is_active", ("organization", RelatedOnlyFieldListFilter))
+    search_fields = ("user__email", "organization__name")
+    autocomplete_fields = ("organization",)
+
+
+@admin.register(Party)
+class PartyAdmin(ScopedModelAdmin):
+    admin_org_field = "owner"
+    list_display = ("name", "reference", "owner", "contact_email")
+    search_fields = ("name", "reference")
+    list_filter = (("owner", RelatedOnlyFieldListFilter),)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ScopedModelAdmin):
+    admin_org_field = "acting_org"
+    list_display = ("created_at", "action", "target_repr", "actor", "acting_org")
+    list_filter = ("action",)
+    search_fields = ("action", "target_repr", "target_id")
+    network_can_add = False
+    network_can_change = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """People are platform-wide: only platform staff manage accounts here."""
+
+    ordering = ("email",)
+    list_display = ("email", "full_name", "is_active", "is_superuser", "last_login")
+    search_fields = ("email", "full_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password", "full_name")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

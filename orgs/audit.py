@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from .access import Scope
+
+
+def audit(
+    *,
+    scope: Scope | None,
+    action: str,
+    target: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    acting_org_id: int | None = None,
+) -> AuditEvent:
+    """Record one AuditEvent; called by every service inside its transaction."""
+    return AuditEvent.objects.create(
+        actor_id=scope.user_id if scope else None,
+        acting_org_id=acting_org_id or (scope.org_id if scope else None),
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(getattr(target, "public_id", None) or target.pk),
+        target_repr=str(target)[:300],
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+
+from .access import Scope
+from .models import (
+    OWNING_TYPES,
+    Location,
+    LocationKind,
+    Organization,
+    OrgType,
+    RelationshipType,
+    Role,
+)
+from .selectors import administered_organizations
+
+OWNING_CHOICES = [(t.value, t.label) for t in RelationshipType if t in OWNING_TYPES]
+
+
+def role_choices(scope: Scope) -> list[tuple[str, str]]:
+    roles = [Role.ORG_ADMIN, Role.MEMBER]
+    if scope.is_super_admin:
+        roles.insert(0, Role.ORG_SUPER_ADMIN)
+    return [(r.value, r.label) for r in roles]
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(max_length=150, required=False, label="Name")
+    role = forms.ChoiceField()
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(scope)
+        self.fields["role"].initial = Role.MEMBER
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField()
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(scope)
+
+
+class MemberLocationsForm(forms.Form):
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, scope: Scope, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].queryset = Location.objects.visible_to(scope).filter(
+            operator=organization
+        )
+
+
+class LocationForm(forms.Form):
+    operator = forms.ModelChoiceField(queryset=Organization.objects.none(), empty_label=None)
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=LocationKind.choices)
+    address = forms.CharField(max_length=300, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    country = forms.RegexField(
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        help_text="Two letters, e.g. US",
+        error_messages={"invalid": "Use the two-letter country code, e.g. US."},
+    )
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = administered_organizations(scope)
+        self.fields["operator"].label = "Operated by"
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name.")
+        return name
+
+
+class ChildOrganizationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    org_type = forms.ChoiceField(choices=OrgType.choices, initial=OrgType.DISTRIBUTOR, label="Type")
+    relationship_type = forms.ChoiceField(choices=OWNING_CHOICES, label="Relationship")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name.")
+        return name
+
+
+class RelationshipForm(forms.Form):
+    parent = forms.ModelChoiceField(queryset=Organization.objects.none())
+    child = forms.ModelChoiceField(queryset=Organization.objects.none())
+    type = forms.ChoiceField(choices=OWNING_CHOICES)
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = administered_organizations(scope)
+        self.fields["child"].queryset = administered_organizations(scope)
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(max_length=150, required=False, label="Name")

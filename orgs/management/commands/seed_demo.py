@@ -1,0 +1,38 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the LUXE BOND demo network (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG=False.")
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, force=False, quiet=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo refuses to run with DEBUG=False; pass --force to insist.")
+        with transaction.atomic():
+            # Each app seeds its own part, in INSTALLED_APPS order (orgs before partnerships...).
+            for config in apps.get_app_configs():
+                try:
+                    module = import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.seed(self.stdout)
+        if not quiet:
+            from orgs.demo import LOGINS
+
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo network ready. Logins (password: {settings.DEMO_PASSWORD}):"
+                )
+            )
+            for email, org, role in LOGINS:
+                self.stdout.write(f"  {email:<32} {org}  {role}")

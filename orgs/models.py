@@ -1,0 +1,356 @@
+"""The tenant core: organizations, their hierarchy, locations, memberships, parties, audit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from .access import Scope
+
+
+class PlanTier(models.TextChoices):
+    FREE = "FREE", "Free"
+    PRO = "PRO", "Pro"
+    ENTERPRISE = "ENTERPRISE", "Enterprise"
+
+
+class PartnershipTier(models.TextChoices):
+    PARTNER_ONLY = "PARTNER_ONLY", "Partner only"
+    BASIC = "BASIC", "Basic"
+    FULL = "FULL", "Full"
+
+
+# The seed fixes the access tier by the plan; a check constraint keeps the pair consistent.
+TIER_FOR_PLAN: dict[str, str] = {
+    PlanTier.FREE: PartnershipTier.PARTNER_ONLY,
+    PlanTier.PRO: PartnershipTier.BASIC,
+    PlanTier.ENTERPRISE: PartnershipTier.FULL,
+}
+
+
+class BillingMode(models.TextChoices):
+    MASTER = "MASTER", "Master"
+    INCLUDED = "INCLUDED", "Included"
+    ADD_ON = "ADD_ON", "Add-on"
+    FREE = "FREE", "Free"
+    SELF_PAY = "SELF_PAY", "Self-pay"
+
+
+class OrgType(models.TextChoices):
+    PARENT_COMPANY = "PARENT_COMPANY", "Parent company"
+    MANUFACTURER = "MANUFACTURER", "Manufacturer"
+    DISTRIBUTOR = "DISTRIBUTOR", "Distributor"
+    THREE_PL = "THREE_PL", "3PL"
+    VMI_RETAILER = "VMI_RETAILER", "VMI retailer"
+    RETAILER = "RETAILER", "Retailer"
+    SUPPLIER = "SUPPLIER", "Supplier"
+    CUSTOMER = "CUSTOMER", "Customer"
+    OTHER = "OTHER", "Other"
+
+
+class OrgStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    SUSPENDED = "SUSPENDED", "Suspended"
+    CLOSED = "CLOSED", "Closed"
+
+
+class Role(models.TextChoices):
+    ORG_SUPER_ADMIN = "ORG_SUPER_ADMIN", "Super admin"
+    ORG_ADMIN = "ORG_ADMIN", "Admin"
+    MEMBER = "MEMBER", "Member"
+
+
+ADMIN_ROLES = frozenset({Role.ORG_SUPER_ADMIN, Role.ORG_ADMIN})
+
+
+class RelationshipType(models.TextChoices):
+    SUBSIDIARY = "SUBSIDIARY", "Subsidiary"
+    DIVISION = "DIVISION", "Division"
+    BRANCH = "BRANCH", "Branch"
+    FRANCHISE = "FRANCHISE", "Franchise"
+    PARTNER = "PARTNER", "Partner"
+    AFFILIATE = "AFFILIATE", "Affiliate"
+
+
+class RelationshipStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", "Active"
+    INACTIVE = "INACTIVE", "Inactive"
+
+
+class LocationKind(models.TextChoices):
+    WAREHOUSE = "WAREHOUSE", "Warehouse"
+    DC = "DC", "Distribution center"
+    FBA = "FBA", "Fulfillment center (FBA)"
+    STORE = "STORE", "Store"
+    PLANT = "PLANT", "Plant"
+    OFFICE = "OFFICE", "Office"
+
+
+class TenantQuerySet(models.QuerySet):
+    """Every tenant model's queryset. Subclasses say what a Scope may see."""
+
+    def visible_to(self, scope: Scope) -> models.QuerySet:
+        raise NotImplementedError
+
+
+class OrganizationQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> OrganizationQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        return self.filter(pk__in=scope.org_ids | scope.partner_org_ids)
+
+
+class Organization(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=20, unique=True, help_text="Stable code, e.g. ORG-001.")
+    name = models.CharField(max_length=200)
+    org_type = models.CharField(max_length=20, choices=OrgType.choices, default=OrgType.OTHER)
+    plan_tier = models.CharField(max_length=12, choices=PlanTier.choices, default=PlanTier.FREE)
+    partnership_tier = models.CharField(
+        max_length=12, choices=PartnershipTier.choices, default=PartnershipTier.PARTNER_ONLY
+    )
+    billing_mode = models.CharField(
+        max_length=10, choices=BillingMode.choices, default=BillingMode.FREE
+    )
+    status = models.CharField(max_length=10, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
+    # Paid add-ons on a PRO plan ($49/mo per extra location, $29/mo advanced forecasting).
+    extra_location_addons = models.PositiveSmallIntegerField(default=0)
+    advanced_forecasting_addon = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="org_tier_matches_plan",
+                condition=Q(plan_tier="FREE", partnership_tier="PARTNER_ONLY")
+                | Q(plan_tier="PRO", partnership_tier="BASIC")
+                | Q(plan_tier="ENTERPRISE", partnership_tier="FULL"),
+            ),
+            models.CheckConstraint(name="org_name_not_blank", condition=~Q(name="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RelationshipQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> RelationshipQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        # A relationship is visible when both ends are; a partner sees its own link only.
+        mine = scope.org_ids
+        return self.filter(
+            Q(parent_id__in=mine, child_id__in=mine | scope.partner_org_ids)
+            | Q(child_id__in=mine, parent_id__in=scope.partner_org_ids)
+        )
+
+    def owning(self) -> RelationshipQuerySet:
+        return self.filter(type__in=OWNING_TYPES)
+
+    def active(self) -> RelationshipQuerySet:
+        return self.filter(status=RelationshipStatus.ACTIVE)
+
+
+class OrganizationRelationship(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    parent = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="child_links")
+    child = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="parent_links")
+    type = models.CharField(max_length=12, choices=RelationshipType.choices)
+    status = models.CharField(
+        max_length=10, choices=RelationshipStatus.choices, default=RelationshipStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["parent__code", "child__code"]
+        constraints = [
+            models.CheckConstraint(
+                name="relationship_not_self", condition=~Q(parent=models.F("child"))
+            ),
+            models.UniqueConstraint(fields=["parent", "child"], name="relationship_unique_pair"),
+            # At most one owning parent per organization (a cycle check runs in a trigger).
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(type__in=["SUBSIDIARY", "DIVISION", "BRANCH"], status="ACTIVE"),
+                name="relationship_one_owning_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.code} → {self.child.code} ({self.type})"
+
+    @property
+    def is_owning(self) -> bool:
+        return self.type in OWNING_TYPES
+
+
+OWNING_TYPES = frozenset(
+    {RelationshipType.SUBSIDIARY, RelationshipType.DIVISION, RelationshipType.BRANCH}
+)
+COLLABORATION_TYPES = frozenset(
+    {RelationshipType.PARTNER, RelationshipType.AFFILIATE, RelationshipType.FRANCHISE}
+)
+
+
+class LocationQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> LocationQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        return self.filter(pk__in=scope.location_ids)
+
+
+class Location(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=20, unique=True, help_text="Stable code, e.g. LOC-101.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=12, choices=LocationKind.choices, default=LocationKind.WAREHOUSE
+    )
+    operator = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="locations")
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2")
+    is_active = models.BooleanField(default=True)
+    allow_negative_stock = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        permissions = [("operate_location", "Work at this location (member rights)")]
+        constraints = [
+            models.CheckConstraint(name="location_name_not_blank", condition=~Q(name=""))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class MembershipQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> MembershipQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        # Members are seen by those who administer the org, and each user sees their own.
+        return self.filter(
+            Q(organization_id__in=scope.administered_org_ids) | Q(user_id=scope.user_id)
+        )
+
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True)
+
+
+class Membership(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__code", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_unique_user_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization.code} ({self.role})"
+
+
+class PartyQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> PartyQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        return self.filter(owner_id__in=scope.org_ids)
+
+
+class Party(models.Model):
+    """An external entity with no account (Ulta), managed by the organization that owns it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="parties")
+    name = models.CharField(max_length=200)
+    reference = models.CharField(
+        max_length=30, blank=True, help_text="The owner's own code, e.g. ORG-103."
+    )
+    kind = models.CharField(max_length=20, choices=OrgType.choices, default=OrgType.RETAILER)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+    # Set when the party later accepts an invitation and becomes a tenant; history stays here.
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="former_parties",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="party_unique_name_per_owner"),
+            models.CheckConstraint(name="party_name_not_blank", condition=~Q(name="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> AuditEventQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        return self.filter(acting_org_id__in=scope.administered_org_ids)
+
+
+class AuditEvent(models.Model):
+    """Who did what, as which organization, to which object; written by every service."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acting_org = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80)
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"

@@ -1,0 +1,297 @@
+"""Every write on the organization side: one function per use case, atomic and audited."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from guardian.shortcuts import assign_perm, remove_perm
+
+from betterdata.email import queue_email
+from billing.entitlements import Feature, check_location_limit, require
+
+from .access import RELATIONSHIP_POLICY, Scope
+from .audit import audit
+from .models import (
+    OWNING_TYPES,
+    TIER_FOR_PLAN,
+    BillingMode,
+    Location,
+    Membership,
+    Organization,
+    OrganizationRelationship,
+    PlanTier,
+    RelationshipStatus,
+    Role,
+)
+
+User = get_user_model()
+
+
+def _require_admin_of(scope: Scope, org: Organization) -> None:
+    if scope.read_only or not scope.can_administer(org.pk):
+        raise PermissionDenied("You do not administer this organization.")
+
+
+def _next_code(prefix: str, model) -> str:
+    # Codes are human-facing (ORG-001, LOC-101); a transaction-scoped advisory lock keeps two
+    # concurrent creations from picking the same number.
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [prefix])
+        cur.execute(
+            f"SELECT COALESCE(MAX(CAST(SUBSTRING(code FROM %s) AS integer)), 0) "
+            f"FROM {model._meta.db_table} WHERE code ~ %s",
+            [f"^{prefix}-(\\d+)$", f"^{prefix}-\\d+$"],
+        )
+        n = cur.fetchone()[0] + 1
+    return f"{prefix}-{n:03d}"
+
+
+def _has_owning_parent(org: Organization) -> bool:
+    return (
+        OrganizationRelationship.objects.owning()
+        .active()
+        .filter(child=org)
+        .exists()  # unscoped on purpose: an invariant check, nothing is shown
+    )
+
+
+def _would_cycle(parent: Organization, child: Organization) -> bool:
+    """True when `child` is already `parent` or one of its owning ancestors."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH RECURSIVE up(id) AS (
+                SELECT %s::bigint
+                UNION
+                SELECT r.parent_id FROM orgs_organizationrelationship r JOIN up ON r.child_id = up.id
+                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
+            )
+            SELECT EXISTS (SELECT 1 FROM up WHERE id = %s)
+            """,
+            [parent.pk, child.pk],
+        )
+        return cur.fetchone()[0]
+
+
+@transaction.atomic
+def relationship_create(
+    *, scope: Scope, parent: Organization, child: Organization, type: str
+) -> OrganizationRelationship:
+    """Link two organizations of the viewer's network in the hierarchy (owning types only).
+
+    Partner-type links are made by accepting an invitation (partnerships app).
+    """
+    _require_admin_of(scope, parent)
+    _require_admin_of(scope, child)
+    require(scope, Feature.MULTI_ORG_HIERARCHY)
+    if type not in OWNING_TYPES:
+        raise ValidationError("Partner, affiliate and franchise links are made by invitation.")
+    if parent.pk == child.pk:
+        raise ValidationError("An organization cannot be its own parent.")
+    if _would_cycle(parent, child):
+        raise ValidationError(
+            f"{child.code} is above {parent.code} in the hierarchy; linking them would make a cycle."
+        )
+    if _has_owning_parent(child):
+        raise ValidationError(f"{child.code} already has an owning parent.")
+    try:
+        with transaction.atomic():
+            rel = OrganizationRelationship.objects.create(
+                parent=parent, child=child, type=type, status=RelationshipStatus.ACTIVE
+            )
+    except IntegrityError:
+        raise ValidationError(f"{parent.code} and {child.code} are already linked.")
+    audit(scope=scope, action="relationship.create", target=rel, after={"type": type})
+    return rel
+
+
+@transaction.atomic
+def organization_create_child(
+    *, scope: Scope, parent: Organization, name: str, org_type: str, relationship_type: str
+) -> Organization:
+    """Create a subsidiary, division or branch under an organization the viewer administers."""
+    _require_admin_of(scope, parent)
+    require(scope, Feature.MULTI_ORG_HIERARCHY)
+    if relationship_type not in OWNING_TYPES:
+        raise ValidationError("Choose subsidiary, division or branch.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("Enter a name.")
+    plan = PlanTier.ENTERPRISE
+    org = Organization.objects.create(
+        code=_next_code("ORG", Organization),
+        name=name,
+        org_type=org_type,
+        plan_tier=plan,
+        partnership_tier=TIER_FOR_PLAN[plan],
+        billing_mode=RELATIONSHIP_POLICY[relationship_type]["default_billing"]
+        or BillingMode.INCLUDED,
+    )
+    rel = OrganizationRelationship.objects.create(parent=parent, child=org, type=relationship_type)
+    audit(scope=scope, action="organization.create", target=org, after={"parent": parent.code})
+    audit(scope=scope, action="relationship.create", target=rel, after={"type": relationship_type})
+    return org
+
+
+@transaction.atomic
+def location_create(
+    *,
+    scope: Scope,
+    operator: Organization,
+    name: str,
+    kind: str,
+    city: str = "",
+    country: str = "",
+    address: str = "",
+) -> Location:
+    """Add a location the viewer's org operates, within the plan's location allowance."""
+    _require_admin_of(scope, operator)
+    require(scope, Feature.INVENTORY_MANAGE_OWN)
+    # Lock the operator row so two concurrent creations cannot both pass the limit check.
+    Organization.objects.select_for_update().filter(pk=operator.pk).first()
+    in_use = Location.objects.filter(operator=operator, is_active=True).count()  # unscoped: a count
+    check_location_limit(scope, in_use)
+    location = Location.objects.create(
+        code=_next_code("LOC", Location),
+        name=name.strip(),
+        kind=kind,
+        operator=operator,
+        city=city.strip(),
+        country=country.strip().upper(),
+        address=address.strip(),
+    )
+    audit(scope=scope, action="location.create", target=location, after={"name": location.name})
+    return location
+
+
+def _check_role_grant(scope: Scope, org: Organization, role: str) -> None:
+    if role == Role.ORG_SUPER_ADMIN:
+        if not scope.is_super_admin:
+            raise PermissionDenied("Only a super admin can grant the super admin role.")
+        if _has_owning_parent(org):
+            raise ValidationError("The super admin role exists only at the root organization.")
+
+
+@transaction.atomic
+def membership_invite(
+    *, scope: Scope, organization: Organization, email: str, role: str, full_name: str = ""
+) -> Membership:
+    """Add a person to an organization; a new person gets an email to set their password."""
+    _require_admin_of(scope, organization)
+    _check_role_grant(scope, organization, role)
+    email = email.strip().lower()
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"full_name": full_name.strip()}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership, made = Membership.objects.get_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    if not made:
+        if membership.is_active:
+            raise ValidationError(f"{email} is already a member of {organization.name}.")
+        membership.is_active = True
+        membership.role = role
+        membership.save(update_fields=["is_active", "role"])
+    audit(scope=scope, action="membership.invite", target=membership, after={"role": role})
+    context = {
+        "organization": organization,
+        "role": membership.get_role_display(),
+        "site_url": settings.SITE_URL,
+        "set_password_url": (
+            f"{settings.SITE_URL}/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+            f"{default_token_generator.make_token(user)}/"
+            if not user.has_usable_password()
+            else ""
+        ),
+    }
+    queue_email(to=[email], template="orgs/email/member_invited", context=context)
+    return membership
+
+
+def _require_can_manage(scope: Scope, membership: Membership) -> None:
+    _require_admin_of(scope, membership.organization)
+    if membership.user_id == scope.user_id:
+        raise ValidationError("You cannot change your own membership; ask another admin.")
+    if membership.role == Role.ORG_SUPER_ADMIN and not scope.is_super_admin:
+        raise PermissionDenied("Only a super admin can change a super admin.")
+
+
+@transaction.atomic
+def membership_change_role(*, scope: Scope, membership: Membership, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_can_manage(scope, membership)
+    _check_role_grant(scope, membership.organization, role)
+    before = membership.role
+    if before == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit(
+        scope=scope,
+        action="membership.change_role",
+        target=membership,
+        before={"role": before},
+        after={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_can_manage(scope, membership)
+    if not membership.is_active:
+        return membership
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit(scope=scope, action="membership.deactivate", target=membership, before={"active": True})
+    return membership
+
+
+@transaction.atomic
+def membership_set_locations(
+    *, scope: Scope, membership: Membership, locations: list[Location]
+) -> Membership:
+    """A member's per-location rights (django-guardian grants on Location)."""
+    _require_admin_of(scope, membership.organization)
+    operated = {loc.pk for loc in locations}
+    current = {
+        loc.pk
+        for loc in Location.objects.visible_to(scope)
+        if membership.user.has_perm("orgs.operate_location", loc)
+    }
+    for loc in locations:
+        if loc.pk not in current:
+            assign_perm("orgs.operate_location", membership.user, loc)
+    for loc in Location.objects.visible_to(scope).filter(pk__in=current - operated):
+        remove_perm("orgs.operate_location", membership.user, loc)
+    audit(
+        scope=scope,
+        action="membership.set_locations",
+        target=membership,
+        before={"locations": sorted(current)},
+        after={"locations": sorted(operated)},
+    )
+    return membership
+
+
+@transaction.atomic
+def user_update_profile(*, user, full_name: str) -> None:
+    before = user.full_name
+    user.full_name = full_name.strip()
+    user.save(update_fields=["full_name"])
+    audit(
+        scope=None,
+        action="user.update_profile",
+        target=user,
+        before={"full_name": before},
+        after={"full_name": user.full_name},
+    )

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("network/", views.network, name="network"),
+    path("network/link/", views.relationship_create, name="relationship_create"),
+    path("network/orgs/<uuid:public_id>/", views.organization_detail, name="organization_detail"),
+    path(
+        "network/orgs/<uuid:public_id>/members/invite/", views.member_invite, name="member_invite"
+    ),
+    path(
+        "network/orgs/<uuid:public_id>/add/",
+        views.organization_add_child,
+        name="organization_add_child",
+    ),
+    path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
+    path("locations/", views.locations, name="locations"),
+    path("locations/new/", views.location_create, name="location_create"),
+    path("locations/<uuid:public_id>/", views.location_detail, name="location_detail"),
+]

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from billing.entitlements import Feature, LimitReached, require_feature
+
+from . import selectors, services
+from .decorators import admin_view, scoped_view
+from .forms import (
+    ChildOrganizationForm,
+    LocationForm,
+    MemberInviteForm,
+    MemberLocationsForm,
+    MemberRoleForm,
+    RelationshipForm,
+)
+from .models import Location, LocationKind, Membership
+
+
+@scoped_view
+def network(request):
+    roots, upstream = selectors.network_tree(request.scope)
+    return render(request, "orgs/network.html", {"roots": roots, "upstream": upstream})
+
+
+@scoped_view
+def organization_detail(request, public_id):
+    scope = request.scope
+    org = selectors.organization_detail(scope, public_id)
+    full_access = scope.is_platform_staff or org.pk in scope.org_ids
+    context = {
+        "org": org,
+        "full_access": full_access,
+        "relationship": selectors.relationship_for(scope, org),
+        "locations": selectors.organization_locations(scope, org),
+        "can_administer": scope.can_administer(org.pk),
+    }
+    if context["can_administer"]:
+        context["members"] = selectors.organization_members(scope, org)
+        context["invite_form"] = MemberInviteForm(scope=scope)
+        context["role_form"] = MemberRoleForm(scope=scope)
+        context["child_form"] = ChildOrganizationForm()
+    return render(request, "orgs/organization_detail.html", context)
+
+
+def _administered_org(request, public_id):
+    org = selectors.organization_detail(request.scope, public_id)
+    if not request.scope.can_administer(org.pk):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("You do not administer this organization.")
+    return org
+
+
+@admin_view
+def member_invite(request, public_id):
+    org = _administered_org(request, public_id)
+    form = MemberInviteForm(request.POST or None, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_invite(scope=request.scope, organization=org, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("orgs:organization_detail", public_id=org.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "orgs/member_invite.html", {"org": org, "form": form}, status=status)
+
+
+def _member(request, public_id) -> Membership:
+    return get_object_or_404(
+        Membership.objects.visible_to(request.scope).select_related("organization", "user"),
+        public_id=public_id,
+    )
+
+
+@admin_view
+def member_edit(request, public_id):
+    membership = _member(request, public_id)
+    if not request.scope.can_administer(membership.organization_id):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    role_form = MemberRoleForm(initial={"role": membership.role}, scope=request.scope)
+    locations_form = MemberLocationsForm(
+        initial={"locations": selectors.member_locations(request.scope, membership)},
+        scope=request.scope,
+        organization=membership.organization,
+    )
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "role":
+                role_form = MemberRoleForm(request.POST, scope=request.scope)
+                if role_form.is_valid():
+                    services.membership_change_role(
+                        scope=request.scope,
+                        membership=membership,
+                        role=role_form.cleaned_data["role"],
+                    )
+                    messages.success(
+                        request, f"{membership.user.email} is now {role_form.cleaned_data['role']}."
+                    )
+                    return redirect("orgs:member_edit", public_id=membership.public_id)
+            elif action == "deactivate":
+                services.membership_deactivate(scope=request.scope, membership=membership)
+                messages.success(request, f"{membership.user.email} was deactivated.")
+                return redirect(
+                    "orgs:organization_detail", public_id=membership.organization.public_id
+                )
+            elif action == "locations":
+                locations_form = MemberLocationsForm(
+                    request.POST, scope=request.scope, organization=membership.organization
+                )
+                if locations_form.is_valid():
+                    services.membership_set_locations(
+                        scope=request.scope,
+                        membership=membership,
+                        locations=list(locations_form.cleaned_data["locations"]),
+                    )
+                    messages.success(request, "Location rights saved.")
+                    return redirect("orgs:member_edit", public_id=membership.public_id)
+            else:
+                messages.error(request, "Unknown action.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        status = 400
+    return render(
+        request,
+        "orgs/member_edit.html",
+        {"membership": membership, "role_form": role_form, "locations_form": locations_form},
+        status=status,
+    )
+
+
+@admin_view
+@require_feature(Feature.MULTI_ORG_HIERARCHY)
+def organization_add_child(request, public_id):
+    parent = _administered_org(request, public_id)
+    form = ChildOrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create_child(
+                scope=request.scope, parent=parent, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{org.code} {org.name} was created under {parent.name}.")
+            return redirect("orgs:organization_detail", public_id=org.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "orgs/organization_add_child.html", {"parent": parent, "form": form}, status=status
+    )
+
+
+@admin_view
+@require_feature(Feature.MULTI_ORG_HIERARCHY)
+def relationship_create(request):
+    form = RelationshipForm(request.POST or None, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rel = services.relationship_create(scope=request.scope, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Linked: {rel}.")
+            return redirect("orgs:network")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "orgs/relationship_form.html", {"form": form}, status=status)
+
+
+@scoped_view
+def locations(request):
+    query = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    if kind not in LocationKind.values:
+        kind = ""
+    page = Paginator(selectors.locations_for(request.scope, query=query, kind=kind), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "orgs/locations.html",
+        {"page": page, "query": query, "kind": kind, "kinds": LocationKind.choices},
+    )
+
+
+@scoped_view
+def location_detail(request, public_id):
+    location = get_object_or_404(
+        Location.objects.visible_to(request.scope).select_related("operator"), public_id=public_id
+    )
+    return render(request, "orgs/location_detail.html", {"location": location})
+
+
+@admin_view
+@require_feature(Feature.INVENTORY_MANAGE_OWN)
+def location_create(request):
+    form = LocationForm(request.POST or None, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            location = services.location_create(scope=request.scope, **form.cleaned_data)
+        except LimitReached as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{location.code} {location.name} was added.")
+            return redirect("orgs:locations")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "orgs/location_form.html", {"form": form}, status=status)
