@@ -4,6 +4,7 @@ a transaction that is rolled back), and personas log in by email."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -29,6 +30,23 @@ PERSONAS = [
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, quiet=True)
+
+
+@pytest.fixture(autouse=True)
+def _demo_network_present(request, django_db_blocker):
+    """A transactional test (live_server, threads) flushes the database when it ends; the next
+    database test re-seeds the demo network first, outside its own rolled-back transaction."""
+    uses_db = {"db", "transactional_db"} & set(
+        request.fixturenames
+    ) or request.node.get_closest_marker("django_db")
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    from orgs.models import Organization
+
+    with django_db_blocker.unblock():
+        if not Organization.objects.filter(code="ORG-001").exists():
+            call_command("seed_demo", force=True, quiet=True)
 
 
 @pytest.fixture
@@ -74,3 +92,58 @@ def scope_of(demo):
         return scope_for_user(user, active)
 
     return _scope
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser build)."""
+    if not CHROMIUM:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER is set but chromium is not installed")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
+    # around it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def browser_login(browser, live_server):
+    """browser_login("ops@amazon.example") → a fresh page (own context), logged in via the form."""
+    from django.conf import settings
+
+    contexts = []
+
+    def _login(email: str):
+        context = browser.new_context(base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", email)
+        page.fill("#id_password", settings.DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard/")
+        return page
+
+    yield _login
+    for context in contexts:
+        context.close()
