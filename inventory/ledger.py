@@ -30,7 +30,13 @@ class Posting:
 
     @property
     def key(self) -> tuple:
-        return (self.owner_id, self.product_id, self.location_id, self.lot, self.expiry or dt.date.min)
+        return (
+            self.owner_id,
+            self.product_id,
+            self.location_id,
+            self.lot,
+            self.expiry or dt.date.min,
+        )
 
 
 class InsufficientStock(ValidationError):
@@ -113,7 +119,10 @@ def stock_post(
 
 def _locked_balance(p: Posting) -> StockBalance:
     lookup = dict(
-        owner_id=p.owner_id, product_id=p.product_id, location_id=p.location_id, lot=p.lot,
+        owner_id=p.owner_id,
+        product_id=p.product_id,
+        location_id=p.location_id,
+        lot=p.lot,
         expiry=p.expiry,
     )
     balance = StockBalance.objects.select_for_update().filter(**lookup).first()

@@ -83,6 +83,20 @@ def organization_locations(scope: Scope, org: Organization) -> QuerySet[Location
     return Location.objects.visible_to(scope).filter(operator=org)
 
 
+def partnership_shared_locations(
+    scope: Scope, relationship: OrganizationRelationship | None
+) -> QuerySet[Location]:
+    """Locations a partnership shares, as the viewer may see them (for a partner's page)."""
+    if relationship is None:
+        return Location.objects.none()
+    return (
+        Location.objects.visible_to(scope)
+        .filter(partnerships__relationship=relationship, partnerships__status="ACTIVE")
+        .select_related("operator")
+        .order_by("code")
+    )
+
+
 def organization_members(scope: Scope, org: Organization) -> QuerySet[Membership]:
     return (
         Membership.objects.visible_to(scope)

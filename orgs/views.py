@@ -31,11 +31,13 @@ def organization_detail(request, public_id):
     scope = request.scope
     org = selectors.organization_detail(scope, public_id)
     full_access = scope.is_platform_staff or org.pk in scope.org_ids
+    relationship = selectors.relationship_for(scope, org)
     context = {
         "org": org,
         "full_access": full_access,
-        "relationship": selectors.relationship_for(scope, org),
+        "relationship": relationship,
         "locations": selectors.organization_locations(scope, org),
+        "shared_locations": selectors.partnership_shared_locations(scope, relationship),
         "can_administer": scope.can_administer(org.pk),
     }
     if context["can_administer"]:
