@@ -7,7 +7,11 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command
+
+# Password hashing strength is not under test; the seed hashes a dozen demo passwords.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests run eagerly unless a test starts a real worker itself (tests/test_celery_redis.py).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
