@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q
@@ -84,7 +84,6 @@ class Scope:
     # "View as partner": the partner's scope, shown to the inviting admin; every write refused.
     read_only: bool = False
     preview_of: str = ""
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_admin(self) -> bool:
