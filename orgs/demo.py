@@ -89,7 +89,7 @@ PARTIES = [
 ]
 
 
-def seed(stdout=None) -> dict[str, object]:
+def seed(stdout=None, reset_passwords: bool = False) -> dict[str, object]:
     orgs: dict[str, Organization] = {}
     for code, name, org_type, plan, billing, extra in ORGANIZATIONS:
         orgs[code], _ = Organization.objects.update_or_create(
@@ -125,9 +125,11 @@ def seed(stdout=None) -> dict[str, object]:
         )
     User = get_user_model()
     for email, full_name, memberships in PERSONAS:
-        user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
         user.full_name = full_name
-        user.set_password(settings.DEMO_PASSWORD)
+        # Hashing is deliberately slow (~0.3 s each); a warm `make run` skips it.
+        if created or reset_passwords:
+            user.set_password(settings.DEMO_PASSWORD)
         user.save()
         for org_code, role, member_locations in memberships:
             Membership.objects.update_or_create(

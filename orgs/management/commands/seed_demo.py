@@ -12,8 +12,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG=False.")
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Set every persona's password to DEMO_PASSWORD again (new personas always get it).",
+        )
 
-    def handle(self, *args, force=False, quiet=False, **options):
+    def handle(self, *args, force=False, quiet=False, reset_passwords=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo refuses to run with DEBUG=False; pass --force to insist.")
         with transaction.atomic():
@@ -25,7 +30,10 @@ class Command(BaseCommand):
                     if exc.name != f"{config.name}.demo":
                         raise
                     continue
-                module.seed(self.stdout)
+                if config.name == "orgs":
+                    module.seed(self.stdout, reset_passwords=reset_passwords)
+                else:
+                    module.seed(self.stdout)
         if not quiet:
             from orgs.demo import LOGINS
 
