@@ -588,11 +588,9 @@ def partnership_preview_start(*, scope: Scope, partnership: Partnership) -> None
 
 @transaction.atomic
 def partnership_preview_stop(*, scope: Scope, partnership_public_id: str) -> None:
-    audit(
-        scope=scope,
-        action="partnership.preview_stop",
-        target=Partnership.objects.visible_to(scope).get(public_id=partnership_public_id),
-    )
+    partnership = Partnership.objects.visible_to(scope).filter(public_id=partnership_public_id)
+    if (target := partnership.first()) is not None:  # it may have gone from view meanwhile
+        audit(scope=scope, action="partnership.preview_stop", target=target)
 
 
 # --- messages ---------------------------------------------------------------------------------
