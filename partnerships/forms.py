@@ -120,7 +120,9 @@ class PreferencesForm(forms.Form):
 
 class PartyForm(forms.Form):
     name = forms.CharField(max_length=200)
-    reference = forms.CharField(max_length=30, required=False, help_text="Your code, e.g. ORG-103")
+    reference = forms.CharField(
+        max_length=30, required=False, help_text="Your own code for it, e.g. ULTA-01"
+    )
     kind = forms.ChoiceField(choices=OrgType.choices, initial=OrgType.RETAILER)
     contact_name = forms.CharField(max_length=150, required=False)
     contact_email = forms.EmailField(required=False)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing.entitlements import FEATURES, Feature, require_feature
+from billing.entitlements import FEATURES, Feature, require, require_feature
 from orgs.decorators import admin_view, scoped_view
 from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.models import Party
@@ -455,6 +455,7 @@ def party_list(request):
     if request.method == "POST":
         if not scope.is_admin or scope.org_id is None:
             raise PermissionDenied("Only admins record parties.")
+        require(scope, Feature.PARTNERSHIPS_CREATE)
         if form.is_valid():
             try:
                 from orgs.models import Organization
@@ -494,6 +495,7 @@ def party_detail(request, public_id):
     if request.method == "POST":
         if not scope.can_administer(party.owner_id) or not scope.is_admin:
             raise PermissionDenied("Only admins change parties.")
+        require(scope, Feature.PARTNERSHIPS_CREATE)
         try:
             if request.POST.get("action") == "contact":
                 contact_form = PartyContactForm(request.POST)
@@ -520,7 +522,9 @@ def party_detail(request, public_id):
             "form": form,
             "contact_form": contact_form,
             "contacts": selectors.party_contacts(scope, party),
-            "can_edit": scope.is_admin and scope.can_administer(party.owner_id),
+            "can_edit": scope.is_admin
+            and scope.can_administer(party.owner_id)
+            and scope.has(Feature.PARTNERSHIPS_CREATE),
             "can_invite": scope.is_admin and scope.has(Feature.PARTNERSHIPS_CREATE),
         },
         status=status,
