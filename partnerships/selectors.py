@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.access import Scope
@@ -20,14 +20,23 @@ def partnerships_for(scope: Scope) -> QuerySet[Partnership]:
 
 
 def partnership_list(scope: Scope, *, status: str = "") -> QuerySet[Partnership]:
-    qs = partnerships_for(scope).annotate(
-        shared_count=Count(
-            "shared_locations", filter=Q(shared_locations__in=scope.location_ids), distinct=True
-        )
-    )
-    if scope.is_platform_staff:
-        qs = partnerships_for(scope).annotate(shared_count=Count("shared_locations", distinct=True))
+    qs = partnerships_for(scope)
     return qs.filter(status=status) if status else qs
+
+
+def with_shared_counts(scope: Scope, partnerships: list[Partnership]) -> list[Partnership]:
+    """Set `shared_count` (shared locations the viewer may see) on one page of rows: one query,
+    counted for the page only rather than grouped over every partnership before the LIMIT."""
+    through = Partnership.shared_locations.through
+    rows = through.objects.filter(partnership_id__in=[p.pk for p in partnerships])
+    if not scope.is_platform_staff:
+        rows = rows.filter(location_id__in=scope.location_ids)
+    counts = dict(
+        rows.values("partnership_id").annotate(n=Count("id")).values_list("partnership_id", "n")
+    )
+    for p in partnerships:
+        p.shared_count = counts.get(p.pk, 0)
+    return partnerships
 
 
 def partnership_detail(scope: Scope, public_id) -> Partnership:

@@ -47,6 +47,7 @@ def partnership_list(request):
     page = Paginator(selectors.partnership_list(scope, status=status), 50).get_page(
         request.GET.get("page")
     )
+    page.object_list = selectors.with_shared_counts(scope, list(page.object_list))
     can_invite = scope.is_admin and scope.has(Feature.PARTNERSHIPS_CREATE) and not scope.read_only
     invitations = list(selectors.pending_invitations(scope)[:50]) if can_invite else []
     return render(
