@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -109,6 +109,8 @@ def invite(request):
 @require_POST
 def invitation_action(request, public_id, action):
     invitation = selectors.invitation_detail(request.scope, public_id)
+    if action not in ("resend", "revoke"):
+        raise Http404
     try:
         if action == "resend":
             services.invitation_resend(scope=request.scope, invitation=invitation)
