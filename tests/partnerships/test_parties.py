@@ -128,3 +128,13 @@ def test_invitation_list_resend_revoke_are_idempotent(login, invite):
     # The list now offers a fresh invitation to the same address.
     response, token = invite()
     assert response.status_code == 302 and token
+
+
+def test_admin_pages_are_scoped(login):
+    super_admin = login("super@luxebond.example")
+    page = super_admin.get("/admin/partnerships/invitation/").content.decode()
+    assert page.count("vendor@nordstrom.example") >= 1
+    assert super_admin.get("/admin/partnerships/message/").status_code == 200
+    medsupply = login("admin@medsupply.example")
+    page = medsupply.get("/admin/partnerships/invitation/").content.decode()
+    assert "nordstrom" not in page
