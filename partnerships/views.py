@@ -269,6 +269,13 @@ def partnership_messages(request, public_id):
                 _detail_context(request, partnership, message_form=form),
                 status=400,
             )
+    if request.method == "GET" and request.GET.get("part") == "list":
+        # The thread polls for new messages without touching the form being typed in.
+        return render(
+            request,
+            "partnerships/_thread_messages.html",
+            {"partnership": partnership, "thread": selectors.messages_for(scope, partnership)},
+        )
     context = _detail_context(request, partnership, message_form=form)
     # htmx swaps need a 2xx to be applied: show the form error inside the partial.
     return render(

@@ -292,3 +292,33 @@ def test_party_becomes_a_tenant_keeping_its_history(invite, login, demo, client)
     ulta.refresh_from_db()
     assert ulta.organization is not None and ulta.organization.name == "Ulta Beauty Inc."
     assert ulta.contacts.count() == 2  # its records stay
+
+
+def test_an_ended_partner_can_be_invited_back(invite, login, demo):
+    amazon_p = Partnership.objects.get(
+        relationship__parent__code="ORG-003", relationship__child__code="ORG-101"
+    )
+    login("admin@dist.luxebond.example").post(f"/partnerships/{amazon_p.public_id}/end/")
+    _, token = invite(
+        email="ops@amazon.example", company_name="Amazon", locations=("LOC-003",), terms="Back."
+    )
+    assert token, "an ended partner can be invited again"
+    amazon = login("ops@amazon.example")
+    response = amazon.post(f"/invitations/{token}/", {"organization": demo.org("ORG-101").pk})
+    assert response.status_code == 302
+    amazon_p.refresh_from_db()
+    assert amazon_p.status == "ACTIVE" and amazon_p.relationship.status == "ACTIVE"
+    assert amazon_p.terms == "Back." and amazon_p.ended_at is None
+    assert set(amazon_p.shared_locations.values_list("code", flat=True)) == {"LOC-003"}
+    # Accepting an invitation from an org you already actively partner with is refused cleanly.
+    _, again = invite(email="ops@amazon.example", company_name="Amazon")
+    assert again is None
+
+
+def test_existing_user_must_choose_an_org_they_administer(invite, login, demo):
+    _, token = invite(email="admin@packagepro.example", company_name="PackagePro", locations=())
+    client = login("admin@packagepro.example")
+    world = _world()
+    response = client.post(f"/invitations/{token}/", {"organization": demo.org("ORG-101").pk})
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert _world() == world

@@ -209,3 +209,19 @@ def test_amazon_loses_luxe_bond_grants_when_ended(login, scope_of):
     scope = scope_of("ops@amazon.example")
     assert scope.shared_grants == () and not scope.partner_org_ids
     assert "LOC-101" not in login("admin@dist.luxebond.example").get("/locations/").content.decode()
+
+
+def test_thread_polls_new_messages_as_a_partial(login):
+    p = _amazon()
+    login("ops@amazon.example").post(f"/partnerships/{p.public_id}/messages/", {"body": "Polled"})
+    admin = login("admin@dist.luxebond.example")
+    response = admin.get(f"/partnerships/{p.public_id}/messages/?part=list", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "Polled" in html
+    assert "<form" not in html and "<html" not in html
+    assert (
+        login("vmi@sephora.example")
+        .get(f"/partnerships/{p.public_id}/messages/?part=list")
+        .status_code
+        == 404
+    )
