@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from .access import NoMembership, scope_for_user
 
 ACTIVE_ORG_SESSION_KEY = "active_org"
+PREVIEW_SESSION_KEY = "preview_partnership"
 _SKIP_PREFIXES = ("/healthz", "/readyz", "/static/", "/stripe/webhook/")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -23,6 +24,11 @@ class ScopeMiddleware:
                 )
             except NoMembership:
                 request.scope = None
+            if request.scope is not None and request.session.get(PREVIEW_SESSION_KEY):
+                # "View as partner": the partner's read-only scope (partnerships/preview.py).
+                from partnerships.preview import preview_scope
+
+                request.scope = preview_scope(request, request.scope)
             if (
                 request.scope is not None
                 and request.scope.read_only

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from betterdata.admin_site import ScopedModelAdmin
 
-from .models import Partnership
+from .models import Invitation, Message, Partnership
 
 
 @admin.register(Partnership)
@@ -13,3 +13,39 @@ class PartnershipAdmin(ScopedModelAdmin):
     filter_horizontal = ("shared_locations",)
     readonly_fields = ("public_id", "relationship")
     network_can_add = False  # partnerships start from an invitation
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ScopedModelAdmin):
+    """Read-mostly: invitations are sent, resent and revoked from /partnerships/."""
+
+    admin_org_field = "inviting_org"
+    list_display = ("company_name", "email", "inviting_org", "role", "status", "expires_at")
+    list_filter = ("status", "role")
+    search_fields = ("company_name", "email")
+    readonly_fields = (
+        "public_id",
+        "inviting_org",
+        "invited_by",
+        "email",
+        "token_hash",
+        "status",
+        "expires_at",
+        "sent_count",
+        "accepted_at",
+        "accepted_by",
+        "partnership",
+        "revoked_at",
+    )
+    exclude = ("shared_locations",)
+    network_can_add = False
+    network_can_change = False
+
+
+@admin.register(Message)
+class MessageAdmin(ScopedModelAdmin):
+    admin_org_field = "author_org"
+    list_display = ("partnership", "author_org", "author", "created_at")
+    readonly_fields = ("public_id", "partnership", "author", "author_org", "body")
+    network_can_add = False
+    network_can_change = False

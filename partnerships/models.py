@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
-from orgs.models import Location, OrganizationRelationship, TenantQuerySet
+from orgs.models import Location, Organization, OrganizationRelationship, Party, TenantQuerySet
 
 if TYPE_CHECKING:
     from orgs.access import Scope
@@ -81,3 +84,217 @@ class Partnership(models.Model):
     @property
     def partner_org(self):
         return self.relationship.child
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    ACCEPTED = "ACCEPTED", "Accepted"
+    REVOKED = "REVOKED", "Revoked"
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> InvitationQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        # Only the inviting side sees its invitations; the invitee knows them by the link.
+        return self.filter(inviting_org_id__in=scope.org_ids)
+
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(status=InvitationStatus.PENDING)
+
+
+class Invitation(models.Model):
+    """A proposed partnership sent by email. The link token is stored only as a SHA-256 hash."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    inviting_org = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sent_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField()
+    company_name = models.CharField(max_length=200)
+    relationship_type = models.CharField(max_length=12)
+    role = models.CharField(max_length=16, choices=PartnershipRole.choices)
+    terms = models.TextField(blank=True)
+    shared_locations = models.ManyToManyField(Location, blank=True, related_name="+")
+    party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveSmallIntegerField(default=1)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_relationship_type",
+                condition=Q(relationship_type__in=["PARTNER", "AFFILIATE", "FRANCHISE"]),
+            ),
+            models.CheckConstraint(
+                name="invitation_company_not_blank", condition=~Q(company_name="")
+            ),
+            # One live invitation per inviting org and address: resend instead of re-inviting.
+            models.UniqueConstraint(
+                "inviting_org",
+                Lower("email"),
+                condition=Q(status="PENDING"),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.company_name} <{self.email}>"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == InvitationStatus.PENDING and not self.is_expired
+
+
+class MessageQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> MessageQuerySet:
+        if scope.is_platform_staff:
+            return self.all()
+        return self.filter(partnership__in=Partnership.objects.visible_to(scope))
+
+
+class Message(models.Model):
+    """A message in a partnership's thread, readable by the two organizations only."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["partnership", "-created_at"])]
+        constraints = [models.CheckConstraint(name="message_not_blank", condition=~Q(body=""))]
+
+    def __str__(self) -> str:
+        return f"{self.author_org.code}: {self.body[:40]}"
+
+
+class NotificationQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> NotificationQuerySet:
+        if scope.is_platform_staff:
+            return self.filter(user_id=scope.user_id)
+        # A person's own notifications; a preview (no user) has none.
+        return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreferenceQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> NotificationPreferenceQuerySet:
+        return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
+
+
+class NotificationPreference(models.Model):
+    """Per user and kind: in-app, email, both or neither. No row = both (the default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    kind = models.CharField(max_length=40)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+        ]
+
+
+class PartyContactQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> PartyContactQuerySet:
+        return self.filter(party__in=Party.objects.visible_to(scope))
+
+
+class PartyContact(models.Model):
+    """A person at an external party (a Party has no users of its own)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150)
+    title = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartyContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="party_contact_name_not_blank", condition=~Q(name=""))
+        ]
+
+    def __str__(self) -> str:
+        return self.name
