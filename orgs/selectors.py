@@ -140,3 +140,16 @@ def member_locations(scope: Scope, membership: Membership) -> list[Location]:
         membership.user, "orgs.operate_location", klass=Location, accept_global_perms=False
     )
     return list(Location.objects.visible_to(scope).filter(pk__in=granted.values("pk")))
+
+
+def unscoped_organizations_user_administers(user) -> QuerySet[Organization]:
+    """The organizations a person is an admin of, across every network.
+
+    Unscoped on purpose: accepting an invitation happens before any scope of the invitee's
+    exists, and only the person's own memberships are read.
+    """
+    return Organization.objects.filter(
+        pk__in=Membership.objects.active()
+        .filter(user=user, role__in=["ORG_ADMIN", "ORG_SUPER_ADMIN"])
+        .values("organization_id")
+    ).exclude(status="CLOSED")

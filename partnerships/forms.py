@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 
 from orgs.access import Scope
-from orgs.models import Membership, Organization, OrgType, RelationshipType
-from orgs.selectors import administered_organizations
+from orgs.models import Organization, OrgType, RelationshipType
+from orgs.selectors import administered_organizations, unscoped_organizations_user_administers
 
 from .models import Partnership, PartnershipRole
 from .notifications import CHANNELS, KINDS
@@ -104,11 +104,7 @@ class ExistingAccountForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(
-            pk__in=Membership.objects.active()
-            .filter(user=user, role__in=["ORG_ADMIN", "ORG_SUPER_ADMIN"])
-            .values("organization_id")
-        ).exclude(status="CLOSED")  # the person's own memberships: no tenant data is exposed
+        self.fields["organization"].queryset = unscoped_organizations_user_administers(user)
 
 
 class PreferencesForm(forms.Form):

@@ -73,7 +73,16 @@ def test_no_read_module_queries_a_tenant_model_without_visible_to():
     offenders = []
     for path in read_module_files():
         tree = ast.parse(path.read_text())
+        # Functions named unscoped_* are the deliberate, reviewable exceptions.
+        exempt = {
+            id(inner)
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef) and fn.name.startswith("unscoped_")
+            for inner in ast.walk(fn)
+        }
         for node in ast.walk(tree):
+            if id(node) in exempt:
+                continue
             # Model.objects.<method>(...) where <method> is not visible_to
             if (
                 isinstance(node, ast.Attribute)
