@@ -358,3 +358,23 @@ def matrix_rows() -> list[tuple[FeatureRow, list[tuple[bool, str]]]]:
             cells.append((tier in row.tiers, row.note.get(tier, "")))
         rows.append((row, cells))
     return rows
+
+
+def locations_in_use(operator_id: int) -> int:
+    """Locations counted against the plan's location allowance: the active ones an org
+    operates for its own inventory. A location it operates for a network partner and that
+    the partnership shares with it (Amazon's FBA sites holding LUXE BOND stock) is the
+    partner's collaboration, not the org's own inventory, so it does not count."""
+    from orgs.models import Location
+    from partnerships.models import Partnership, PartnershipStatus
+
+    hosted = Partnership.objects.filter(  # unscoped: a count for a limit check, nothing shown
+        relationship__child_id=operator_id,
+        status=PartnershipStatus.ACTIVE,
+        shared_locations__isnull=False,
+    ).values("shared_locations")
+    return (
+        Location.objects.filter(operator_id=operator_id, is_active=True)
+        .exclude(pk__in=hosted)
+        .count()
+    )
