@@ -17,7 +17,6 @@ from orgs.access import Scope
 from orgs.models import (
     OWNING_TYPES,
     BillingMode,
-    Location,
     Organization,
     OrganizationRelationship,
     PlanTier,
@@ -28,6 +27,7 @@ from .entitlements import (
     ADVANCED_FORECASTING_PRICE,
     EXTRA_LOCATION_PRICE,
     PLAN_PRICES,
+    locations_in_use,
     monthly_amount,
 )
 from .models import Checkout, PlanChange, Subscription
@@ -54,9 +54,7 @@ class Usage:
 def plan_usage(scope: Scope) -> Usage:
     """What the active organization uses against its plan's limits (two counts)."""
     skus = Product.objects.visible_to(scope).filter(owner_id=scope.org_id, is_active=True).count()
-    locations = (
-        Location.objects.visible_to(scope).filter(operator_id=scope.org_id, is_active=True).count()
-    )
+    locations = locations_in_use(scope.org_id)
     return Usage(skus, locations, scope.limits.skus, scope.limits.locations)
 
 
