@@ -581,6 +581,10 @@ def _sync_subscription(
     metadata = state.get("metadata") or {}
     is_current = subscription.stripe_subscription_id in ("", stripe_subscription_id)
     if status in ("active", "trialing"):
+        replaced = subscription.stripe_subscription_id
+        if replaced and replaced != stripe_subscription_id and stripe_gateway.enabled():
+            # An upgrade paid through a new Checkout: the old subscription stops billing.
+            transaction.on_commit(lambda: stripe_gateway.subscription_cancel(replaced))
         subscription.stripe_subscription_id = stripe_subscription_id
         subscription.stripe_customer_id = state.get("customer") or subscription.stripe_customer_id
         subscription.save()

@@ -119,3 +119,10 @@ def subscription_retrieve(subscription_id: str) -> dict:
     """The subscription's current state at Stripe (used to resolve out-of-order events)."""
     sub = client().v1.subscriptions.retrieve(subscription_id)
     return sub.to_dict() if hasattr(sub, "to_dict") else dict(sub)
+
+
+def subscription_cancel(subscription_id: str) -> None:
+    """Cancel a subscription replaced by a newer one (an upgrade paid through a new Checkout)."""
+    client().v1.subscriptions.cancel(
+        subscription_id, options={"idempotency_key": f"cancel-{subscription_id}"}
+    )

@@ -82,6 +82,12 @@ def fake_stripe(settings):
                     404, {"error": {"message": "unknown", "type": "invalid_request_error"}}
                 )
 
+        def do_DELETE(self):
+            rec = self._record()
+            sub_id = rec.path.rsplit("/", 1)[1]
+            state.subscriptions.setdefault(sub_id, {})["status"] = "canceled"
+            self._answer(200, {"id": sub_id, "object": "subscription", "status": "canceled"})
+
         def do_GET(self):
             rec = self._record()
             if rec.path.startswith("/v1/subscriptions/"):

@@ -114,3 +114,34 @@ def test_paid_checkout_confirmed_by_webhook_then_plan_changes(login, demo, fake_
     # A simulated confirmation is refused while Stripe is configured.
     r = c.post(f"/billing/checkout/{checkout.public_id}/")
     assert r.status_code == 400
+
+
+def test_upgrade_through_a_new_checkout_cancels_the_old_subscription(
+    login, demo, fake_stripe, post_event
+):
+    packagepro = demo.org("ORG-201")
+    Subscription.objects.filter(organization=packagepro).update(stripe_subscription_id="sub_old")
+    c = login("admin@packagepro.example")
+    c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
+    checkout = Checkout.objects.get(organization=packagepro)
+    fake_stripe.subscriptions["sub_new"] = {
+        "status": "active",
+        "metadata": {"org": str(packagepro.public_id), "plan": "ENTERPRISE"},
+    }
+    post_event(
+        make_event(
+            "checkout.session.completed",
+            {
+                "id": "cs_x",
+                "client_reference_id": str(checkout.public_id),
+                "subscription": "sub_new",
+            },
+        )
+    )
+    packagepro.refresh_from_db()
+    assert (packagepro.plan_tier, packagepro.billing_mode) == ("ENTERPRISE", "ADD_ON")
+    assert packagepro.extra_location_addons == 0  # ENTERPRISE includes unlimited locations
+    (cancel,) = [r for r in fake_stripe.requests if r.method == "DELETE"]
+    assert cancel.path == "/v1/subscriptions/sub_old"
+    assert cancel.headers["Idempotency-Key"] == "cancel-sub_old"
+    assert Subscription.objects.get(organization=packagepro).stripe_subscription_id == "sub_new"
