@@ -173,7 +173,9 @@ def _grow_network(n: int, start: int) -> None:
             Subscription.objects.create(organization=org, payer=root, plan="PRO", status="ACTIVE")
 
 
-@pytest.mark.parametrize("url", ["/billing/", "/billing/metrics/", "/billing/statement.csv"])
+@pytest.mark.parametrize(
+    "url", ["/billing/", "/billing/metrics/", "/billing/statement.csv", "/billing/plan/"]
+)
 def test_query_count_is_constant_in_network_size(login, django_assert_max_num_queries, url):
     c = login(ROOT)
     _grow_network(5, 0)
@@ -186,3 +188,32 @@ def test_query_count_is_constant_in_network_size(login, django_assert_max_num_qu
     assert len(small) <= 20
     if url == "/billing/":
         assert "Page 1 of 3" in r.content.decode()  # 137 rows, 50 per page
+
+
+@pytest.mark.parametrize("email", PERSONAS)
+def test_every_persona_sees_its_own_plan_page(login, scope_of, email):
+    scope = scope_of(email)
+    r = login(email).get("/billing/plan/")
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert f"<strong>{scope.plan}</strong>" in body and scope.org_code in body
+
+
+@pytest.mark.parametrize(
+    "email, sees",
+    [
+        ("super@luxebond.example", {"ORG-001", "ORG-002", "ORG-003", "ORG-201", "ORG-301"}),
+        ("admin@dist.luxebond.example", {"ORG-003"}),
+        ("admin@packagepro.example", {"ORG-201"}),
+        ("admin@salonluxe.example", {"ORG-301"}),
+        ("ops@amazon.example", set()),
+        ("member@dist.luxebond.example", set()),
+        ("admin@medsupply.example", {"ORG-401"}),
+    ],
+)
+def test_subscriptions_and_history_visible_to(scope_of, email, sees):
+    scope = scope_of(email)
+    subs = set(Subscription.objects.visible_to(scope).values_list("organization__code", flat=True))
+    assert subs == sees
+    history = set(PlanChange.objects.visible_to(scope).values_list("organization__code", flat=True))
+    assert history <= sees
