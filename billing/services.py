@@ -245,12 +245,11 @@ def organization_change_plan(
         after={**after.as_dict(), "source": source, "reason": reason[:300]},
         acting_org_id=None if scope and scope.org_id else org.pk,
     )
-    upgraded = PLAN_ORDER.index(after.plan) > PLAN_ORDER.index(before.plan)
     context = {
         "org": org,
         "before": before,
         "after": after,
-        "upgraded": upgraded,
+        "downgraded": PLAN_ORDER.index(after.plan) < PLAN_ORDER.index(before.plan),
         "site_url": settings.SITE_URL,
     }
     emails = unscoped_admin_emails(org.pk)
