@@ -177,3 +177,31 @@ def test_checkout_of_another_org_is_404(login, demo, scope_of):
     assert c.get(f"/billing/checkout/{checkout.public_id}/").status_code == 404
     assert c.post(f"/billing/checkout/{checkout.public_id}/").status_code == 404
     assert demo.org("ORG-101").plan_tier == "FREE"
+
+
+def test_pro_to_enterprise_and_forecasting_add_on(login, demo, django_capture_on_commit_callbacks):
+    c = login("admin@packagepro.example")
+    packagepro = demo.org("ORG-201")
+    own_add = f"/network/orgs/{packagepro.public_id}/add/"
+    assert c.get(own_add).status_code == 403
+    # The advanced forecasting add-on on PRO (keeps the paid extra location).
+    r = c.post(
+        "/billing/checkout/",
+        {"plan": "PRO", "extra_location_addons": "1", "advanced_forecasting_addon": "on"},
+    )
+    assert "$277.00/mo" in c.get(r["Location"]).content.decode()  # 199 + 49 + 29
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(r["Location"])
+    packagepro.refresh_from_db()
+    assert (packagepro.extra_location_addons, packagepro.advanced_forecasting_addon) == (1, True)
+    # PRO → ENTERPRISE: multi-org unlocks, add-ons fold into the plan.
+    r = c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(r["Location"])
+    packagepro.refresh_from_db()
+    assert (packagepro.plan_tier, packagepro.partnership_tier) == ("ENTERPRISE", "FULL")
+    assert (packagepro.extra_location_addons, packagepro.advanced_forecasting_addon) == (0, False)
+    assert packagepro.billing_mode == "ADD_ON"
+    assert c.get(own_add).status_code == 200
+    body = login("super@luxebond.example").get("/billing/").content.decode()
+    assert 'data-testid="grand-total">$2197/mo' in body  # 999 + 999 + 199
