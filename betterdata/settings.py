@@ -144,6 +144,16 @@ CELERY_TIMEZONE = TIME_ZONE
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Billing: days a past-due organization keeps its plan before it falls back to FREE; whether
+# organizations may pay for themselves (SELF_PAY) instead of being billed under their network.
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
+BILLING_SELF_PAY_ENABLED = env.bool("BILLING_SELF_PAY_ENABLED", default=False)
+CELERY_BEAT_SCHEDULE = {
+    "billing-expire-grace-periods": {
+        "task": "billing.tasks.expire_grace_periods",
+        "schedule": 3600.0,
+    },
+}
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="betterdata-demo")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)

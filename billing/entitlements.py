@@ -219,3 +219,162 @@ def check_location_limit(scope: Scope, current_count: int) -> None:
             f"Add a location for ${EXTRA_LOCATION_PRICE}/mo, or upgrade to ENTERPRISE for unlimited "
             "locations."
         )
+
+
+# --- Add-ons and the pricing page: the same table, rendered by /pricing/ and /billing/plan/ ---
+
+
+class AddOn(StrEnum):
+    EXTRA_LOCATION = "extra_location"
+    ADVANCED_FORECASTING = "advanced_forecasting"
+
+
+@dataclass(frozen=True)
+class AddOnRow:
+    label: str
+    price: Decimal
+    per: str  # what one unit is ("per additional location")
+    plans: frozenset[str]  # plans that can buy it (ENTERPRISE already includes both)
+    unlocks: str
+
+
+ADDONS: dict[AddOn, AddOnRow] = {
+    AddOn.EXTRA_LOCATION: AddOnRow(
+        "Additional location",
+        EXTRA_LOCATION_PRICE,
+        "per additional location",
+        frozenset({PlanTier.PRO}),
+        "One more warehouse location for your own inventory.",
+    ),
+    AddOn.ADVANCED_FORECASTING: AddOnRow(
+        "Advanced forecasting",
+        ADVANCED_FORECASTING_PRICE,
+        "per organization",
+        frozenset({PlanTier.PRO}),
+        "Advanced AI forecasting on the PRO plan.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    plan: str
+    title: str
+    tagline: str
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...] = ()
+    everything_in: str = ""
+
+
+PLAN_CARDS: tuple[PlanCard, ...] = (
+    PlanCard(
+        PlanTier.FREE,
+        "Partner Portal",
+        "Perfect for suppliers, distributors, and partners collaborating with customers",
+        (
+            "Unlimited partnerships (receive invitations)",
+            "View shared inventory from partners",
+            "Receive and confirm shipments",
+            "ASN management (receive, confirm)",
+            "Basic communication (in-app messaging)",
+            "Email/SMS notifications",
+        ),
+        excludes=(
+            "Cannot create own products or inventory",
+            "Cannot create purchase orders",
+            "No forecasting or analytics",
+        ),
+    ),
+    PlanCard(
+        PlanTier.PRO,
+        "Own Operations",
+        "Manage your own supply chain operations + maintain partnerships",
+        (
+            f"Create and manage products (up to {PLAN_LIMITS[PlanTier.PRO].skus:,} SKUs)",
+            f"Manage inventory at {PLAN_LIMITS[PlanTier.PRO].locations} warehouse location",
+            "Create purchase orders to suppliers",
+            "Basic forecasting (12-month rolling average)",
+            "Basic reporting and analytics",
+            "Inventory adjustments, cycle counts",
+            "Create own partnerships (invite suppliers/customers)",
+        ),
+        everything_in=PlanTier.FREE,
+    ),
+    PlanCard(
+        PlanTier.ENTERPRISE,
+        "Multi-Organization",
+        "For complex supply chains with parent-subsidiary structures",
+        (
+            "Unlimited SKUs and locations",
+            "Multi-organization hierarchy (parent + subsidiaries)",
+            "Central purchasing (parent buys for subs)",
+            "Advanced AI forecasting",
+            "Supply chain optimization",
+            "Full API access",
+            "Dedicated account manager",
+            "Custom integrations",
+            "White-glove onboarding",
+        ),
+        everything_in=PlanTier.PRO,
+    ),
+)
+
+
+def monthly_amount(
+    plan: str, extra_location_addons: int = 0, advanced_forecasting_addon: bool = False
+) -> Decimal:
+    """List price of a plan with its add-ons (add-ons only count where the plan sells them)."""
+    amount = PLAN_PRICES[plan]
+    if plan in ADDONS[AddOn.EXTRA_LOCATION].plans:
+        amount += EXTRA_LOCATION_PRICE * extra_location_addons
+    if advanced_forecasting_addon and plan in ADDONS[AddOn.ADVANCED_FORECASTING].plans:
+        amount += ADVANCED_FORECASTING_PRICE
+    return amount
+
+
+def plan_features(plan: str) -> list[Feature]:
+    tier = PLAN_FOR_TIER_REVERSE[plan]
+    return [f for f, row in FEATURES.items() if tier in row.tiers]
+
+
+def plan_unlocks(current_plan: str) -> list[tuple[str, Decimal, list[FeatureRow]]]:
+    """For each plan above `current_plan`: (plan, price, the matrix rows it adds)."""
+    have = set(plan_features(current_plan))
+    out = []
+    for plan in PLAN_ORDER[PLAN_ORDER.index(current_plan) + 1 :]:
+        gained = [f for f in plan_features(plan) if f not in have]
+        out.append((plan, PLAN_PRICES[plan], [FEATURES[f] for f in gained]))
+        have |= set(gained)
+    return out
+
+
+def matrix_rows() -> list[tuple[FeatureRow, list[tuple[bool, str]]]]:
+    """The permission matrix for display: each row with (allowed, note) per plan."""
+    rows = []
+    for row in FEATURES.values():
+        cells = []
+        for plan in PLAN_ORDER:
+            tier = PLAN_FOR_TIER_REVERSE[plan]
+            cells.append((tier in row.tiers, row.note.get(tier, "")))
+        rows.append((row, cells))
+    return rows
+
+
+def locations_in_use(operator_id: int) -> int:
+    """Locations counted against the plan's location allowance: the active ones an org
+    operates for its own inventory. A location it operates for a network partner and that
+    the partnership shares with it (Amazon's FBA sites holding LUXE BOND stock) is the
+    partner's collaboration, not the org's own inventory, so it does not count."""
+    from orgs.models import Location
+    from partnerships.models import Partnership, PartnershipStatus
+
+    hosted = Partnership.objects.filter(  # unscoped: a count for a limit check, nothing shown
+        relationship__child_id=operator_id,
+        status=PartnershipStatus.ACTIVE,
+        shared_locations__isnull=False,
+    ).values("shared_locations")
+    return (
+        Location.objects.filter(operator_id=operator_id, is_active=True)
+        .exclude(pk__in=hosted)
+        .count()
+    )

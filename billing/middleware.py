@@ -1,6 +1,6 @@
 from django.template.response import TemplateResponse
 
-from .entitlements import FEATURES, PLAN_PRICES, FeatureNotAvailable
+from .entitlements import ADDONS, FEATURES, PLAN_PRICES, AddOn, Feature, FeatureNotAvailable
 
 
 class EntitlementDeniedMiddleware:
@@ -28,6 +28,9 @@ class EntitlementDeniedMiddleware:
                 "feature_label": FEATURES[exception.feature].label,
                 "required_plan": exception.required_plan,
                 "required_plan_price": PLAN_PRICES[exception.required_plan],
+                "addon": ADDONS[AddOn.ADVANCED_FORECASTING]
+                if exception.feature == Feature.FORECASTING_ADVANCED
+                else None,
             },
             status=403,
         )

@@ -27,17 +27,17 @@ class OrganizationAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
+        # Plans change only through billing (staff: Billing › Plan overrides, with a reason).
+        fields = (
+            *fields,
+            "plan_tier",
+            "partnership_tier",
+            "billing_mode",
+            "extra_location_addons",
+            "advanced_forecasting_addon",
+        )
         if not request.user.is_superuser:
-            # Plans change only through billing; codes are stable identifiers.
-            fields = (
-                *fields,
-                "code",
-                "plan_tier",
-                "partnership_tier",
-                "billing_mode",
-                "extra_location_addons",
-                "advanced_forecasting_addon",
-            )
+            fields = (*fields, "code")  # codes are stable identifiers
         return fields
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
 
 from betterdata.email import queue_email
-from billing.entitlements import Feature, check_location_limit, require
+from billing.entitlements import Feature, check_location_limit, locations_in_use, require
 
 from .access import RELATIONSHIP_POLICY, Scope
 from .audit import audit
@@ -154,8 +154,7 @@ def location_create(
     require(scope, Feature.INVENTORY_MANAGE_OWN)
     # Lock the operator row so two concurrent creations cannot both pass the limit check.
     Organization.objects.select_for_update().filter(pk=operator.pk).first()
-    in_use = Location.objects.filter(operator=operator, is_active=True).count()  # unscoped: a count
-    check_location_limit(scope, in_use)
+    check_location_limit(scope, locations_in_use(operator.pk))
     location = Location.objects.create(
         code=_next_code("LOC", Location),
         name=name.strip(),

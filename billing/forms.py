@@ -1,0 +1,17 @@
+from django import forms
+
+from orgs.models import BillingMode, PlanTier
+
+
+class CheckoutForm(forms.Form):
+    plan = forms.ChoiceField(choices=[(PlanTier.PRO, "PRO"), (PlanTier.ENTERPRISE, "ENTERPRISE")])
+    extra_location_addons = forms.IntegerField(min_value=0, max_value=50, required=False)
+    advanced_forecasting_addon = forms.BooleanField(required=False)
+    self_pay = forms.BooleanField(required=False)
+
+    def clean_extra_location_addons(self):
+        return self.cleaned_data.get("extra_location_addons") or 0
+
+
+class BillingModeForm(forms.Form):
+    billing_mode = forms.ChoiceField(choices=BillingMode.choices)

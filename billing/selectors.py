@@ -1,0 +1,309 @@
+"""Billing reads, through the access layer. Network billing and metrics run a constant number
+of queries whatever the size of the network."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from inventory.models import Product
+from orgs.access import Scope
+from orgs.models import (
+    OWNING_TYPES,
+    BillingMode,
+    Organization,
+    OrganizationRelationship,
+    PlanTier,
+)
+from partnerships.models import Partnership
+
+from .entitlements import (
+    ADVANCED_FORECASTING_PRICE,
+    EXTRA_LOCATION_PRICE,
+    PLAN_PRICES,
+    locations_in_use,
+    monthly_amount,
+)
+from .models import Checkout, PlanChange, Subscription
+
+# --- The plan page ---------------------------------------------------------------------------
+
+
+@dataclass
+class Usage:
+    skus: int
+    locations: int
+    sku_limit: int | None
+    location_limit: int | None
+
+    @property
+    def skus_over(self) -> bool:
+        return self.sku_limit is not None and self.skus > self.sku_limit
+
+    @property
+    def locations_over(self) -> bool:
+        return self.location_limit is not None and self.locations > self.location_limit
+
+
+def plan_usage(scope: Scope) -> Usage:
+    """What the active organization uses against its plan's limits (two counts)."""
+    skus = Product.objects.visible_to(scope).filter(owner_id=scope.org_id, is_active=True).count()
+    locations = locations_in_use(scope.org_id)
+    return Usage(skus, locations, scope.limits.skus, scope.limits.locations)
+
+
+def own_subscription(scope: Scope) -> Subscription | None:
+    return (
+        Subscription.objects.visible_to(scope)
+        .filter(organization_id=scope.org_id)
+        .select_related("payer")
+        .first()
+    )
+
+
+def checkout_for(scope: Scope, public_id) -> Checkout:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Checkout.objects.visible_to(scope).select_related("organization"), public_id=public_id
+    )
+
+
+# --- Network billing -------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    description: str
+    amount: Decimal
+
+
+@dataclass
+class NetworkRow:
+    org_id: int
+    public_id: str
+    code: str
+    name: str
+    relationship: str  # Root, SUBSIDIARY, PARTNER…
+    via: str  # the network org it is linked to (ORG-003)
+    plan: str
+    billing_mode: str
+    list_amount: Decimal  # what the plan and add-ons cost
+    billed_here: Decimal  # what lands on this network's consolidated bill
+    note: str
+    lines: list[Line] = field(default_factory=list)
+    owned: bool = False
+    settable_modes: tuple[str, ...] = ()
+
+
+@dataclass
+class NetworkBilling:
+    root_code: str
+    root_name: str
+    rows: list[NetworkRow]
+    plans_total: Decimal
+    addons_total: Decimal
+    lines: list[tuple[NetworkRow, Line]]
+
+    @property
+    def total(self) -> Decimal:
+        return self.plans_total + self.addons_total
+
+
+def network_billing(scope: Scope) -> NetworkBilling:
+    """Every organization linked to the viewer's network, with plan, billing mode and monthly
+    amount, and the consolidated bill. Three queries: orgs, relationships, subscriptions."""
+    from .services import SETTABLE_MODES
+
+    orgs = list(
+        Organization.objects.visible_to(scope).values(
+            "pk",
+            "public_id",
+            "code",
+            "name",
+            "plan_tier",
+            "billing_mode",
+            "extra_location_addons",
+            "advanced_forecasting_addon",
+        )
+    )
+    rels = list(
+        OrganizationRelationship.objects.visible_to(scope)
+        .active()
+        .values_list("parent_id", "child_id", "type", "parent__code")
+        .order_by("created_at", "pk")
+    )
+    payers = dict(
+        Subscription.objects.visible_to(scope)
+        .filter(organization_id__in=[o["pk"] for o in orgs])
+        .values_list("organization_id", "payer_id")
+    )
+    link: dict[int, tuple[str, str]] = {}
+    for parent_id, child_id, rel_type, parent_code in rels:
+        if child_id in scope.org_ids and rel_type not in OWNING_TYPES:
+            continue  # the network's own orgs are shown by their owning link
+        if parent_id in scope.org_ids or rel_type in OWNING_TYPES:
+            link.setdefault(child_id, (rel_type, parent_code))
+    root_id = scope.org_id
+    rows: list[NetworkRow] = []
+    plans_total = addons_total = Decimal("0")
+    all_lines: list[tuple[NetworkRow, Line]] = []
+    for o in orgs:
+        owned = o["pk"] in scope.org_ids
+        if o["pk"] == root_id:
+            relationship, via = "Root", ""
+        elif o["pk"] in link:
+            relationship, via = link[o["pk"]]
+        else:
+            continue
+        plan, mode = o["plan_tier"], o["billing_mode"]
+        extra, forecasting = o["extra_location_addons"], o["advanced_forecasting_addon"]
+        amount = monthly_amount(plan, extra, forecasting)
+        lines = [Line(f"{plan} plan", PLAN_PRICES[plan])]
+        if plan == PlanTier.PRO and extra:
+            lines.append(
+                Line(
+                    f"{extra} additional location{'s' if extra > 1 else ''}",
+                    EXTRA_LOCATION_PRICE * extra,
+                )
+            )
+        if plan == PlanTier.PRO and forecasting:
+            lines.append(Line("Advanced forecasting", ADVANCED_FORECASTING_PRICE))
+        payer = payers.get(o["pk"])
+        billed_here = Decimal("0")
+        if mode == BillingMode.MASTER and o["pk"] == root_id:
+            billed_here, note = amount, "Master account"
+        elif mode == BillingMode.ADD_ON and (payer == root_id or (owned and payer is None)):
+            billed_here, note = amount, "Add-on under this network"
+        elif mode == BillingMode.ADD_ON:
+            note = "Billed under another network"
+        elif mode == BillingMode.INCLUDED:
+            note = "Included in the network plan"
+        elif mode == BillingMode.SELF_PAY:
+            note = "Pays its own subscription"
+        else:
+            note = "Free partner access"
+        if not billed_here:
+            lines = []
+        row = NetworkRow(
+            org_id=o["pk"],
+            public_id=str(o["public_id"]),
+            code=o["code"],
+            name=o["name"],
+            relationship=relationship,
+            via=via,
+            plan=plan,
+            billing_mode=mode,
+            list_amount=amount,
+            billed_here=billed_here,
+            note=note,
+            lines=lines,
+            owned=owned,
+        )
+        if (
+            o["pk"] != root_id
+            and mode != BillingMode.SELF_PAY
+            and (owned or payer in (None, root_id) or mode == BillingMode.FREE)
+        ):
+            row.settable_modes = tuple(
+                m for m in SETTABLE_MODES["owned" if owned else "partner"] if m != mode
+            )
+        for i, line in enumerate(lines):
+            if i == 0:
+                plans_total += line.amount
+            else:
+                addons_total += line.amount
+            all_lines.append((row, line))
+        rows.append(row)
+    rows.sort(key=lambda r: (r.relationship != "Root", not r.owned, r.code))
+    root = next((o for o in orgs if o["pk"] == root_id), None)
+    return NetworkBilling(
+        root_code=root["code"] if root else scope.org_code,
+        root_name=root["name"] if root else scope.org_name,
+        rows=rows,
+        plans_total=plans_total,
+        addons_total=addons_total,
+        lines=all_lines,
+    )
+
+
+# --- Network metrics -------------------------------------------------------------------------
+
+
+@dataclass
+class MonthPoint:
+    month: date
+    value: Decimal
+
+
+@dataclass
+class NetworkMetrics:
+    by_plan: list[tuple[str, int]]
+    by_relationship: list[tuple[str, int]]
+    by_mode: list[tuple[str, int]]
+    organizations: int
+    active_partnerships: int
+    conversions: list[tuple[date, int]]
+    conversions_total: int
+    mrr: list[MonthPoint]
+    mrr_now: Decimal
+
+
+def _months(start: date, end: date) -> list[date]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def network_metrics(scope: Scope) -> NetworkMetrics:
+    billing = network_billing(scope)
+    by_plan = Counter(r.plan for r in billing.rows)
+    by_rel = Counter(r.relationship for r in billing.rows)
+    by_mode = Counter(r.billing_mode for r in billing.rows)
+    partnerships = Partnership.objects.visible_to(scope).active().count()
+    history = PlanChange.objects.visible_to(scope).filter(network_id=scope.org_id)
+    conversions = list(
+        history.filter(from_plan=PlanTier.FREE, to_plan=PlanTier.PRO)
+        .annotate(month=TruncMonth("at"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    deltas = dict(
+        history.annotate(month=TruncMonth("at"))
+        .values_list("month")
+        .annotate(delta=Sum(F("network_amount_after") - F("network_amount_before")))
+        .order_by("month")
+    )
+    mrr: list[MonthPoint] = []
+    if deltas:
+        first = min(deltas).date() if hasattr(min(deltas), "date") else min(deltas)
+        running = Decimal("0")
+        by_month: dict[date, Decimal] = defaultdict(Decimal)
+        for month, delta in deltas.items():
+            by_month[month.date() if hasattr(month, "date") else month] += delta or 0
+        for month in _months(first, timezone.now().date()):
+            running += by_month.get(month, Decimal("0"))
+            mrr.append(MonthPoint(month, running))
+    conv = [(m.date() if hasattr(m, "date") else m, n) for m, n in conversions]
+    return NetworkMetrics(
+        by_plan=[
+            (p, by_plan.get(p, 0)) for p in (PlanTier.FREE, PlanTier.PRO, PlanTier.ENTERPRISE)
+        ],
+        by_relationship=sorted(by_rel.items()),
+        by_mode=sorted(by_mode.items()),
+        organizations=len(billing.rows),
+        active_partnerships=partnerships,
+        conversions=conv,
+        conversions_total=sum(n for _, n in conv),
+        mrr=mrr,
+        mrr_now=billing.total,
+    )
