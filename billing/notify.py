@@ -1,5 +1,5 @@
-"""A tiny adapter to in-app notifications (partnerships.notifications), which may not exist yet
-on every branch: billing still sends its emails directly, so nothing is lost without it."""
+"""Billing's in-app notifications go through partnerships.notifications; billing sends its own
+transactional emails, so the notification is in-app only."""
 
 from __future__ import annotations
 
@@ -14,5 +14,6 @@ def notify(*, org_ids: list[int], kind: str, title: str, body: str = "", url: st
     except ImportError:
         log.info("billing notification (no in-app notifications installed): %s", title)
         return False
-    _notify(org_ids=org_ids, kind=kind, title=title, body=body, url=url)
+    # Billing sends its own transactional emails; the notification is the in-app copy only.
+    _notify(org_ids=org_ids, kind=kind, title=title, body=body, url=url, send_email=False)
     return True

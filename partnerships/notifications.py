@@ -61,8 +61,11 @@ def notify(
     body: str = "",
     url: str = "",
     exclude_user_id: int | None = None,
+    send_email: bool = True,
 ) -> None:
     """Notify the active members of `org_ids` about one event, each by their preference.
+
+    `send_email=False` for callers that send their own transactional email (billing).
 
     Three queries whatever the number of recipients (members, preferences, one bulk insert).
     """
@@ -103,7 +106,7 @@ def notify(
                     url=url[:300],
                 )
             )
-        if by_email:
+        if by_email and send_email:
             queue_email(
                 to=[emails[user_id]],
                 template="partnerships/email/notification",

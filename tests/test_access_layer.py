@@ -98,13 +98,20 @@ def test_no_read_module_queries_a_tenant_model_without_visible_to():
     assert not offenders, "Tenant reads without visible_to(scope):\n" + "\n".join(offenders)
 
 
-def test_every_tenant_model_admin_is_scoped():
+def test_every_tenant_model_admin_is_scoped_or_staff_only(rf, scope_of, demo):
+    """A tenant ModelAdmin either filters through visible_to (ScopedModelAdmin) or is closed
+    to network admins altogether (platform staff only)."""
     from betterdata.admin_site import ScopedModelAdmin
 
+    request = rf.get("/admin/")
+    request.user = demo.user("super@luxebond.example")
+    request.scope = scope_of("super@luxebond.example")
     for model in tenant_models():
         model_admin = admin.site._registry.get(model)
-        if model_admin is not None:
-            assert isinstance(model_admin, ScopedModelAdmin), model
+        if model_admin is None or isinstance(model_admin, ScopedModelAdmin):
+            continue
+        assert not model_admin.has_module_permission(request), model
+        assert not model_admin.has_view_permission(request), model
 
 
 @pytest.mark.parametrize("email", ["super@luxebond.example", "admin@medsupply.example"])
