@@ -72,9 +72,12 @@ def _holt_winters(
     series: Sequence[float], alpha: float, beta: float, gamma: float, horizon: int, season: int
 ):
     first, second = series[:season], series[season : 2 * season]
-    level = sum(first) / season
+    mean = sum(first) / season
     trend = (sum(second) - sum(first)) / season**2
-    seasonal = [x - level for x in first]
+    # Detrended start: the first season's mean sits mid-season; the level starts at its end.
+    middle = (season - 1) / 2
+    seasonal = [x - (mean + trend * (i - middle)) for i, x in enumerate(first)]
+    level = mean + trend * middle
     error = 0.0
     for t in range(season, len(series)):
         x = series[t]
