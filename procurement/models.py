@@ -88,8 +88,8 @@ class PurchaseOrder(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["buyer", "-created_at"], name="po_buyer_recent"),
-            models.Index(fields=["supplier_org", "-created_at"], name="po_supplier_recent"),
+            models.Index(fields=["buyer", "-created_at", "-id"], name="po_buyer_recent"),
+            models.Index(fields=["supplier_org", "-created_at", "-id"], name="po_supplier_recent"),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,8 @@ from .models import POStatus, PurchaseOrder, PurchaseOrderLine
 
 DIRECTIONS = {"outgoing": "Sent by us", "incoming": "Addressed to us"}
 
-_LINE_TOTAL = ExpressionWrapper(
-    F("lines__quantity") * F("lines__unit_price"),
+_LINE_VALUE = ExpressionWrapper(
+    F("quantity") * F("unit_price"),
     output_field=DecimalField(max_digits=26, decimal_places=5),
 )
 
@@ -29,11 +29,28 @@ def purchase_orders_for(
         qs = qs.filter(buyer_id__in=scope.org_ids)
     elif direction == "incoming":
         qs = qs.filter(supplier_org_id__in=scope.org_ids)
-    return (
-        qs.select_related("buyer", "supplier_org", "supplier_party", "ship_to")
-        .annotate(line_count=Count("lines"), total=Sum(_LINE_TOTAL))
-        .order_by("-created_at", "-id")
+    return qs.select_related("buyer", "supplier_org", "supplier_party", "ship_to").order_by(
+        "-created_at", "-id"
     )
+
+
+def attach_totals(scope: Scope, orders) -> list[PurchaseOrder]:
+    """Line counts and totals for one page of POs, in one grouped query over that page only
+    (annotating the whole list would aggregate every visible PO before paginating)."""
+    orders = list(orders)
+    rows = (
+        PurchaseOrderLine.objects.visible_to(scope)
+        .filter(purchase_order_id__in=[po.pk for po in orders])
+        .values("purchase_order_id")
+        .annotate(line_count=Count("pk"), total=Sum(_LINE_VALUE))
+        .order_by()
+    )
+    by_po = {row["purchase_order_id"]: row for row in rows}
+    for po in orders:
+        row = by_po.get(po.pk, {})
+        po.line_count = row.get("line_count", 0)
+        po.total = row.get("total") or 0
+    return orders
 
 
 def purchase_order_detail(scope: Scope, public_id) -> PurchaseOrder:

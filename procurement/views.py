@@ -23,6 +23,7 @@ def purchase_order_list(request):
     direction = direction if direction in selectors.DIRECTIONS else ""
     orders = selectors.purchase_orders_for(request.scope, status=status, direction=direction)
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_totals(request.scope, page.object_list)
     return render(
         request,
         "procurement/purchase_order_list.html",
