@@ -315,3 +315,24 @@ def test_list_query_count_does_not_grow_with_rows(
         response = client.get("/purchase-orders/")
     assert len(_numbers(response.content.decode())) == 50  # first page of 68
     assert "Page 1 of 2" in response.content.decode()
+
+
+def test_admin_lists_only_the_networks_purchase_orders(login, demo_po):
+    luxe = login("super@luxebond.example").get("/admin/procurement/purchaseorder/")
+    assert luxe.status_code == 200
+    assert demo_po("ORG-202").number in luxe.content.decode()
+    med = login("admin@medsupply.example").get("/admin/procurement/purchaseorder/")
+    assert med.status_code == 200 and "PO-000001" not in med.content.decode()
+    po = demo_po("ORG-202")
+    other = login("admin@medsupply.example").get(
+        f"/admin/procurement/purchaseorder/{po.pk}/change/"
+    )
+    assert other.status_code in (302, 404)
+
+
+def test_dashboard_panel_tells_the_supplier_what_awaits_it(login):
+    html = login("admin@vitasource.example").get("/dashboard/").content.decode()
+    assert 'data-testid="panel-purchase-orders"' in html
+    assert "awaiting your acknowledgement" in html
+    html = login("ops@amazon.example").get("/dashboard/").content.decode()
+    assert 'data-testid="panel-purchase-orders"' not in html
