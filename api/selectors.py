@@ -69,9 +69,9 @@ def stock(scope: Scope, *, location: str = "", sku: str = "") -> QuerySet[StockB
         qs = qs.filter(location=loc)
     if sku:
         qs = qs.filter(product__sku=sku[:64])
-    return qs.select_related("product", "location", "owner").order_by(
-        "location__code", "product__sku", "lot", "id"
-    )
+    # Ordered by id: stable pages, and the primary key index serves the top of the list
+    # without sorting every visible balance (a sort by location code and SKU grew with them).
+    return qs.select_related("product", "location", "owner").order_by("id")
 
 
 def stock_json(b: StockBalance) -> dict:
