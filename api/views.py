@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -37,14 +37,20 @@ def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
     return number
 
 
+COUNT_CAP = 10_000
+
+
 def _paginated(request, queryset, serialize) -> JsonResponse:
+    """Offset pages without an unbounded COUNT: the page is read with one extra row to know
+    whether a next page exists, and `count` is exact up to COUNT_CAP (then `count_capped`)."""
     size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     number = _int_param(request, "page", 1, 1, 1_000_000)
-    paginator = Paginator(queryset, size)
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise not_found(f"Page {number} does not exist ({paginator.num_pages} page(s)).")
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    if number > 1 and not rows:
+        raise not_found(f"Page {number} does not exist.")
+    has_next = len(rows) > size
+    count = queryset[: COUNT_CAP + 1].count()
 
     def link(n: int) -> str:
         params = {k: v for k, v in request.GET.items() if k != "page"}
@@ -53,12 +59,13 @@ def _paginated(request, queryset, serialize) -> JsonResponse:
 
     return JsonResponse(
         {
-            "count": paginator.count,
-            "page": page.number,
+            "count": min(count, COUNT_CAP),
+            "count_capped": count > COUNT_CAP,
+            "page": number,
             "page_size": size,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [serialize(obj) for obj in page.object_list],
+            "next": link(number + 1) if has_next else None,
+            "previous": link(number - 1) if number > 1 else None,
+            "results": [serialize(obj) for obj in rows[:size]],
         }
     )
 
