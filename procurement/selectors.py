@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404
 
 from inventory.models import Product
 from orgs.access import Scope
-from orgs.models import Location, Organization, Party
+from orgs.models import Location, Organization, OrgType, Party, RelationshipStatus
+from partnerships.models import Partnership, PartnershipRole
 
 from .models import POStatus, PurchaseOrder, PurchaseOrderLine
 
@@ -81,12 +82,30 @@ def purchase_order_lines(scope: Scope, po: PurchaseOrder) -> list[PurchaseOrderL
     )
 
 
+def supplier_org_ids(scope: Scope) -> set[int]:
+    """The active organization's suppliers: partners it took on as SUPPLIER, and networks it
+    is a CUSTOMER of (Salon Luxe orders from LUXE BOND Manufacturing). Not its customers."""
+    rows = (
+        Partnership.objects.visible_to(scope)
+        .active()
+        .filter(relationship__status=RelationshipStatus.ACTIVE)
+        .filter(
+            Q(relationship__parent_id=scope.org_id, role=PartnershipRole.SUPPLIER)
+            | Q(relationship__child_id=scope.org_id, role=PartnershipRole.CUSTOMER)
+        )
+        .values_list("relationship__parent_id", "relationship__child_id")
+    )
+    return {child if parent == scope.org_id else parent for parent, child in rows}
+
+
 def supplier_orgs_for(scope: Scope) -> QuerySet[Organization]:
-    return Organization.objects.visible_to(scope).filter(pk__in=scope.partner_org_ids)
+    return Organization.objects.visible_to(scope).filter(pk__in=supplier_org_ids(scope))
 
 
 def supplier_parties_for(scope: Scope) -> QuerySet[Party]:
-    return Party.objects.visible_to(scope)
+    """Suppliers without an account, managed by the active organization (Ulta, a retailer, is
+    not one)."""
+    return Party.objects.visible_to(scope).filter(owner_id=scope.org_id, kind=OrgType.SUPPLIER)
 
 
 def ship_to_locations_for(scope: Scope) -> QuerySet[Location]:

@@ -19,6 +19,7 @@ from orgs.access import Scope
 from orgs.audit import audit
 from orgs.models import ADMIN_ROLES, Location, Membership, Organization, Party
 
+from . import selectors
 from .models import POStatus, PurchaseOrder, PurchaseOrderLine
 
 MAX_LINES = 50
@@ -101,9 +102,12 @@ def purchase_order_create(
 
     if (supplier_org is None) == (supplier_party is None):
         raise ValidationError("Choose one supplier.")
-    if supplier_org is not None and supplier_org.pk not in scope.partner_org_ids:
-        raise ValidationError("Purchase orders go to a partner organization of yours.")
-    if supplier_party is not None and supplier_party.owner_id not in scope.org_ids:
+    if supplier_org is not None and supplier_org.pk not in selectors.supplier_org_ids(scope):
+        raise ValidationError("Purchase orders go to one of your suppliers.")
+    if (
+        supplier_party is not None
+        and not selectors.supplier_parties_for(scope).filter(pk=supplier_party.pk).exists()
+    ):
         raise ValidationError("Choose a supplier your organization manages.")
     if ship_to.operator_id not in scope.org_ids or ship_to.pk not in scope.location_ids:
         raise ValidationError("Ship to a location your organization operates.")

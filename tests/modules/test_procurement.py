@@ -81,17 +81,32 @@ def test_free_orgs_get_the_upgrade_page_on_create_also_on_direct_post(login, ema
     assert PurchaseOrder.objects.count() == before
 
 
-@pytest.mark.parametrize("email", ["admin@packagepro.example", "super@luxebond.example"])
+@pytest.mark.parametrize(
+    "email", ["admin@packagepro.example", "admin@salonluxe.example", "super@luxebond.example"]
+)
 def test_pro_and_enterprise_may_open_the_create_form(login, email):
     response = login(email).get("/purchase-orders/new/")
     assert response.status_code == 200
     assert "Create draft" in response.content.decode()
 
 
+def test_supplier_choices_are_suppliers_only(login):
+    mfg = login("admin@mfg.luxebond.example").get("/purchase-orders/new/").content.decode()
+    for code in ("ORG-201", "ORG-202", "ORG-203", "ORG-204", "ORG-205"):
+        assert f"{code} " in mfg
+    assert "ORG-301" not in mfg  # Salon Luxe is ORG-002's customer
+    salon = login("admin@salonluxe.example").get("/purchase-orders/new/").content.decode()
+    assert "ORG-002 LUXE BOND Manufacturing LLC" in salon
+    # PackagePro supplies three networks but has no suppliers of its own in the demo.
+    pp = login("admin@packagepro.example").get("/purchase-orders/new/").content.decode()
+    assert "You have no suppliers yet" in pp
+    assert "ORG-002 " not in pp and "ORG-401 " not in pp
+
+
 @pytest.fixture
-def packagepro_product(demo):
+def salonluxe_product(demo):
     return Product.objects.create(
-        owner=demo.org("ORG-201"), sku="PP-RESIN-01", name="PET resin", cost=Decimal("1.10")
+        owner=demo.org("ORG-301"), sku="SL-KIT-01", name="Salon starter kit", cost=Decimal("1.10")
     )
 
 
@@ -117,14 +132,15 @@ def _form(supplier, ship_to, product, quantity="100", price="1.25", key="k-1", e
     return data
 
 
-def test_pro_supplier_creates_its_own_po_and_a_double_submit_creates_it_once(
-    login, demo, packagepro_product
+def test_pro_customer_orders_from_its_supplier_and_a_double_submit_creates_it_once(
+    login, demo, salonluxe_product
 ):
-    client = login("admin@packagepro.example")
-    data = _form(demo.org("ORG-401"), demo.loc("LOC-201"), packagepro_product)
+    # Salon Luxe (PRO) is a CUSTOMER of LUXE BOND Manufacturing: ORG-002 is its supplier.
+    client = login("admin@salonluxe.example")
+    data = _form(demo.org("ORG-002"), demo.loc("LOC-301"), salonluxe_product)
     first = client.post("/purchase-orders/new/", data)
     second = client.post("/purchase-orders/new/", data)
-    pos = PurchaseOrder.objects.filter(buyer=demo.org("ORG-201"))
+    pos = PurchaseOrder.objects.filter(buyer=demo.org("ORG-301"))
     assert pos.count() == 1
     po = pos.get()
     assert first.status_code == second.status_code == 302
@@ -133,7 +149,7 @@ def test_pro_supplier_creates_its_own_po_and_a_double_submit_creates_it_once(
     assert po.lines.get().quantity == 100
     assert AuditEvent.objects.filter(action="purchase_order.create", target_id=str(po.public_id))
     page = client.get(first["Location"]).content.decode()
-    assert "PO-000001" in page and "PP-RESIN-01" in page and "ORG-401" in page
+    assert "PO-000001" in page and "SL-KIT-01" in page and "ORG-002" in page
     # The next form (a new key) takes the next number.
     client.post("/purchase-orders/new/", {**data, "request_key": "k-2"})
     assert set(pos.values_list("number", flat=True)) == {"PO-000001", "PO-000002"}
@@ -157,10 +173,10 @@ def test_pro_supplier_creates_its_own_po_and_a_double_submit_creates_it_once(
     ],
 )
 def test_bad_input_is_a_clear_400_and_nothing_is_written(
-    login, demo, packagepro_product, change, message
+    login, demo, salonluxe_product, change, message
 ):
-    client = login("admin@packagepro.example")
-    data = _form(demo.org("ORG-401"), demo.loc("LOC-201"), packagepro_product, extra=change)
+    client = login("admin@salonluxe.example")
+    data = _form(demo.org("ORG-002"), demo.loc("LOC-301"), salonluxe_product, extra=change)
     before = PurchaseOrder.objects.count()
     response = client.post("/purchase-orders/new/", data)
     assert response.status_code == 400
@@ -168,16 +184,17 @@ def test_bad_input_is_a_clear_400_and_nothing_is_written(
     assert PurchaseOrder.objects.count() == before
 
 
-def test_cannot_order_from_an_org_or_with_a_product_or_location_that_is_not_ours(
-    login, demo, packagepro_product
+def test_cannot_order_from_a_non_supplier_or_with_a_product_or_location_that_is_not_ours(
+    login, demo, salonluxe_product
 ):
     client = login("admin@mfg.luxebond.example")
     rm = Product.objects.get(owner=demo.org("ORG-002"), sku="RM-VIT-001")
     vita, medsupply = demo.org("ORG-202"), demo.org("ORG-401")
     cases = [
         _form(medsupply, demo.loc("LOC-005"), rm),  # not a partner of ORG-002
+        _form(demo.org("ORG-301"), demo.loc("LOC-005"), rm),  # a customer, not a supplier
         _form(vita, demo.loc("LOC-101"), rm),  # Amazon's location
-        _form(vita, demo.loc("LOC-005"), packagepro_product),  # another org's product
+        _form(vita, demo.loc("LOC-005"), salonluxe_product),  # another org's product
     ]
     before = PurchaseOrder.objects.count()
     for data in cases:
