@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "billing",
     "inventory",
     "shipments",
+    "procurement",
+    "analytics",
+    "api",
 ]
 
 MIDDLEWARE = [

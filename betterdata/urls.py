@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("inventory.urls")),
     path("", include("shipments.urls")),
+    path("", include("procurement.urls")),
+    path("", include("analytics.urls")),
+    path("", include("api.urls")),
 ]
 
 handler404 = "betterdata.errors.not_found"
