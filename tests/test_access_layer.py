@@ -53,7 +53,7 @@ def read_module_files():
         rel = path.relative_to(ROOT)
         if rel.parts[0] in {".venv", "tests", "bench", "migrations"} or "migrations" in rel.parts:
             continue
-        if path.name in READ_MODULES or rel.parts[-2:-1] in (("views",), ("selectors",), ("api",)):
+        if path.name in READ_MODULES or rel.parts[-2:-1] in (("views",), ("selectors",)):
             yield path
 
 
