@@ -362,7 +362,7 @@ def seed(stdout=None) -> None:
                 CaseMessage.objects.create(
                     case=case,
                     author_org=luxe,
-                    body="Our packing list shows 10 cartons sealed at Dallas; checking CCTV.",
+                    body="Our packing list shows 10 cartons sealed at our DC; checking the dock camera footage.",
                 )
     partnership = Partnership.objects.filter(
         relationship__parent=orgs["ORG-003"], relationship__child=orgs["ORG-101"]
