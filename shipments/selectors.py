@@ -187,7 +187,7 @@ def awaiting_receipt(scope: Scope, limit: int = 5) -> tuple[list[ASN], int]:
     rows = list(qs[:limit])
     for asn in rows:
         decorate(scope, asn.shipment)
-    return rows, qs.count() if len(rows) == limit else len(rows)
+    return rows, qs.count()
 
 
 def _cases(scope: Scope) -> QuerySet[DiscrepancyCase]:
