@@ -457,7 +457,6 @@ def asn_confirm_receipt(
         )
         if line.attachment:
             receipt_line.attachment = line.attachment
-        receipt_line.save()
         receipt_lines.append(receipt_line)
         good = line.received_quantity - line.damaged_quantity
         if good > 0:
@@ -471,6 +470,8 @@ def asn_confirm_receipt(
                     expiry=asn_line.expiry,
                 )
             )
+    # One INSERT for all lines (the FileField still stores each attachment in pre_save).
+    ReceiptLine.objects.bulk_create(receipt_lines)
     if postings:
         batch, _ = stock_post(
             scope=scope,

@@ -302,3 +302,21 @@ def test_create_shipment_form_errors_and_double_submit(login, put_stock):
         {"origin": "LOC-401", "destination": "LOC-101", "sku_0": "LB-SER-001", "qty_0": "3"},
     )
     assert hidden.status_code == 400  # another network's location is not a choice
+
+
+def test_evidence_photo_is_stored_and_shown_on_the_case(shipped, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 100, "L1")])
+    asn = shipment.asn
+    data = _form(asn, {(0, "received"): "100", (0, "damaged"): "3", (0, "reason"): "DAMAGED"})
+    line = asn.lines.get()
+    data[f"file_{line.pk}"] = SimpleUploadedFile("crushed.jpg", b"\xff\xd8\xff jpeg", "image/jpeg")
+    assert login("ops@amazon.example").post(f"/asns/{asn.public_id}/", data).status_code == 302
+    case = DiscrepancyCase.objects.get(shipment=shipment)
+    assert case.receipt_line.attachment.name.endswith(".jpg")
+    assert (tmp_path / case.receipt_line.attachment.name).read_bytes() == b"\xff\xd8\xff jpeg"
+    assert on_hand("LOC-101", "LB-SER-001", lot="L1") == 97  # damaged units are not stock
+    page = login("admin@dist.luxebond.example").get(f"/asns/cases/{case.public_id}/")
+    assert "crushed" in page.content.decode()
