@@ -9,8 +9,7 @@ def panels(scope) -> list[Panel]:
     result = []
     if scope.has("shipments.view"):
         recent = list(selectors.shipments_for(scope)[:5])
-        for shipment in recent:
-            selectors.decorate(scope, shipment)
+        selectors.decorate_many(scope, recent)
         result.append(Panel("shipments/_dashboard_shipments.html", {"shipments": recent}, order=40))
     if scope.has("asns.receive"):
         asns, count = selectors.awaiting_receipt(scope)
