@@ -506,6 +506,13 @@ def asn_confirm_receipt(
         or rl.damaged_quantity > 0
     ]
     _notify_status(scope, shipment)
+    senders = {shipment.owner_id, shipment.shipper_id} - {shipment.receiver_id}
+    if senders:
+        notify.email(
+            org_ids=senders,
+            template="shipments/email/shipment_received",
+            context={"shipment": shipment, "asn": asn, "cases": len(cases)},
+        )
     if cases:
         title = f"{len(cases)} discrepanc{'y' if len(cases) == 1 else 'ies'} on {asn.number}"
         _after_commit_notify(

@@ -69,3 +69,6 @@ def test_new_asn_and_discrepancy_emails_over_real_smtp(
     assert len(opened) == 1
     assert set(opened[0][0]) >= {"ops@amazon.example", "admin@dist.luxebond.example"}
     assert "vmi@sephora.example" not in opened[0][0]
+    received = [m for m in smtp.messages if f"{shipment.number} was received at LOC-101" in m[1]]
+    assert len(received) == 1
+    assert received[0][0] == ["admin@dist.luxebond.example"]  # the sending side, not Amazon
