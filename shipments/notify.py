@@ -1,7 +1,8 @@
-"""Notifications for shipments and ASNs, through the partnerships app's `notify`.
+"""Notifications for shipments and ASNs.
 
-`partnerships.notifications` is built in parallel; until it is merged this adapter does nothing
-(the lead removes the fallback after merging). Emails are sent here with `queue_email`.
+In-app notifications go through `partnerships.notifications.notify`; the email alerts are the
+richer shipment templates sent here, to the admins of the organizations concerned, except
+those who turned email off for that kind in their notification preferences.
 """
 
 from __future__ import annotations
@@ -27,27 +28,37 @@ def notify(
 ) -> None:
     assert kind in KINDS, kind
     org_ids = sorted({o for o in org_ids if o})
-    try:
-        from partnerships.notifications import notify as partnership_notify
-    except ImportError:
-        return
+    from partnerships.notifications import notify as partnership_notify
+
     partnership_notify(
-        org_ids=org_ids, kind=kind, title=title, body=body, url=url, exclude_user_id=exclude_user_id
+        org_ids=org_ids,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        exclude_user_id=exclude_user_id,
+        send_email=False,
     )
 
 
-def admin_emails(org_ids: Iterable[int]) -> list[str]:
-    """The admins of the given organizations: who gets the email alerts."""
+def admin_emails(org_ids: Iterable[int], kind: str) -> list[str]:
+    """The admins of the given organizations who want email alerts of this kind."""
+    from partnerships.models import NotificationPreference
+
+    opted_out = NotificationPreference.objects.filter(kind=kind, email=False).values("user_id")
     return sorted(
         set(
             Membership.objects.filter(  # unscoped: addressing an alert, nothing is shown
                 organization_id__in=list(org_ids), role__in=ADMIN_ROLES, is_active=True
-            ).values_list("user__email", flat=True)
+            )
+            .exclude(user_id__in=opted_out)
+            .values_list("user__email", flat=True)
         )
     )
 
 
-def email(*, org_ids: Iterable[int], template: str, context: dict) -> None:
-    to = admin_emails(org_ids)
+def email(*, org_ids: Iterable[int], kind: str, template: str, context: dict) -> None:
+    assert kind in KINDS, kind
+    to = admin_emails(org_ids, kind)
     if to:
         queue_email(to=to, template=template, context={**context, "site_url": settings.SITE_URL})

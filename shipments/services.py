@@ -307,6 +307,7 @@ def _asn_create(*, scope: Scope, shipment: Shipment, lines, cartons: int) -> ASN
     )
     notify.email(
         org_ids=[receiver_id],
+        kind="asn_created",
         template="shipments/email/asn_created",
         context={"asn": asn, "shipment": shipment, "lines": len(lines), "url": url},
     )
@@ -510,6 +511,7 @@ def asn_confirm_receipt(
     if senders:
         notify.email(
             org_ids=senders,
+            kind="shipment_status",
             template="shipments/email/shipment_received",
             context={"shipment": shipment, "asn": asn, "cases": len(cases)},
         )
@@ -524,6 +526,7 @@ def asn_confirm_receipt(
         )
         notify.email(
             org_ids=_sides(shipment),
+            kind="discrepancy_opened",
             template="shipments/email/discrepancy_opened",
             context={"asn": asn, "shipment": shipment, "cases": cases},
         )
@@ -715,6 +718,7 @@ def case_resolve(
     )
     notify.email(
         org_ids=_sides(shipment),
+        kind="discrepancy_resolved",
         template="shipments/email/discrepancy_resolved",
         context={"case": case, "shipment": shipment},
     )

@@ -72,3 +72,27 @@ def test_new_asn_and_discrepancy_emails_over_real_smtp(
     received = [m for m in smtp.messages if f"{shipment.number} was received at LOC-101" in m[1]]
     assert len(received) == 1
     assert received[0][0] == ["admin@dist.luxebond.example"]  # the sending side, not Amazon
+
+
+def test_email_alerts_respect_notification_preferences(
+    smtp, shipped, demo, login, django_capture_on_commit_callbacks
+):
+    from partnerships.models import Notification
+    from partnerships.notifications import KINDS
+
+    # Amazon's admin turns ASN emails off (in-app stays on) on the preferences page.
+    choices = {kind: "both" for kind in KINDS} | {"asn_created": "in_app"}
+    response = login("ops@amazon.example").post("/notifications/preferences/", choices)
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 10, "L1")])
+    assert not [m for m in smtp.messages if f"New ASN {shipment.asn.number}" in m[1]]
+    # ...and the in-app notification still arrives, once.
+    assert (
+        Notification.objects.filter(
+            user=demo.user("ops@amazon.example"),
+            kind="asn_created",
+            title__contains=shipment.asn.number,
+        ).count()
+        == 1
+    )
