@@ -13,8 +13,13 @@ from django.core.management import call_command
 # Password hashing strength is not under test; the seed hashes a dozen demo passwords.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Tests run eagerly unless a test starts a real worker itself (tests/test_celery_redis.py).
+# Tasks run eagerly in tests, even when REDIS_URL is set (CI); the one test that needs a real
+# worker on Redis starts it itself (tests/test_platform.py).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+settings.CELERY_TASK_ALWAYS_EAGER = True
+from betterdata.celery import app as _celery_app  # noqa: E402
+
+_celery_app.conf.task_always_eager = True
 
 PERSONAS = [
     "super@luxebond.example",

@@ -121,13 +121,25 @@ URL_ROWS = [
     UrlRow(Feature.MULTI_ORG_HIERARCHY, "POST", _own_org_add),
     UrlRow(Feature.MULTI_ORG_HIERARCHY, "GET", lambda demo, email: "/network/link/"),
     UrlRow(Feature.MULTI_ORG_HIERARCHY, "POST", lambda demo, email: "/network/link/"),
-    # Added by the other apps after merging, e.g.:
-    # UrlRow(Feature.PRODUCTS_CREATE, "GET", lambda demo, email: "/products/new/"),
-    # UrlRow(Feature.PURCHASE_ORDERS_CREATE, "POST", lambda demo, email: "/purchase-orders/new/"),
-    # UrlRow(Feature.SHIPMENTS_CREATE, "GET", lambda demo, email: "/shipments/new/"),
-    # UrlRow(Feature.PARTNERSHIPS_CREATE, "GET", lambda demo, email: "/partnerships/invite/"),
-    # UrlRow(Feature.API_ACCESS, "GET", lambda demo, email: "/api/v1/"),
-    # UrlRow(Feature.ANALYTICS_ADVANCED, "GET", lambda demo, email: "/analytics/"),
+    UrlRow(Feature.PARTNERSHIPS_VIEW, "GET", lambda demo, email: "/partnerships/"),
+    UrlRow(Feature.PARTNERSHIPS_CREATE, "GET", lambda demo, email: "/partnerships/invite/"),
+    UrlRow(Feature.PARTNERSHIPS_CREATE, "POST", lambda demo, email: "/partnerships/invite/"),
+    UrlRow(Feature.PURCHASE_ORDERS_VIEW, "GET", lambda demo, email: "/purchase-orders/"),
+    UrlRow(Feature.PURCHASE_ORDERS_CREATE, "GET", lambda demo, email: "/purchase-orders/new/"),
+    UrlRow(Feature.PURCHASE_ORDERS_CREATE, "POST", lambda demo, email: "/purchase-orders/new/"),
+    UrlRow(Feature.SHIPMENTS_VIEW, "GET", lambda demo, email: "/shipments/"),
+    UrlRow(Feature.SHIPMENTS_CREATE, "GET", lambda demo, email: "/shipments/new/"),
+    UrlRow(Feature.SHIPMENTS_CREATE, "POST", lambda demo, email: "/shipments/new/"),
+    UrlRow(Feature.ASNS_RECEIVE, "GET", lambda demo, email: "/asns/"),
+    UrlRow(Feature.RECEIPTS_CONFIRM, "GET", lambda demo, email: "/asns/receipts/"),
+    UrlRow(Feature.FORECASTING_BASIC, "GET", lambda demo, email: "/analytics/forecast/"),
+    UrlRow(Feature.FORECASTING_BASIC, "GET", lambda demo, email: "/analytics/abc/"),
+    UrlRow(
+        Feature.FORECASTING_ADVANCED, "GET", lambda demo, email: "/analytics/forecast/advanced/"
+    ),
+    UrlRow(Feature.ANALYTICS_ADVANCED, "GET", lambda demo, email: "/analytics/advanced/"),
+    UrlRow(Feature.API_ACCESS, "GET", lambda demo, email: "/api/tokens/"),
+    UrlRow(Feature.API_ACCESS, "POST", lambda demo, email: "/api/tokens/"),
 ]
 
 
