@@ -30,7 +30,13 @@ class Posting:
 
     @property
     def key(self) -> tuple:
-        return (self.owner_id, self.product_id, self.location_id, self.lot, self.expiry or dt.date.min)
+        return (
+            self.owner_id,
+            self.product_id,
+            self.location_id,
+            self.lot,
+            self.expiry or dt.date.min,
+        )
 
 
 class InsufficientStock(ValidationError):
@@ -71,6 +77,7 @@ def stock_post(
     except IntegrityError:
         return LedgerBatch.objects.get(idempotency_key=idempotency_key), False
 
+    _check_lot_expiry(postings)
     when = occurred_at or timezone.now()
     from orgs.models import Location
 
@@ -111,9 +118,31 @@ def stock_post(
     return batch, True
 
 
+def _check_lot_expiry(postings: Sequence[Posting]) -> None:
+    """A lot has one expiry per owner and product: a posting naming a known lot with another
+    expiry is a data-entry error (refused, nothing written)."""
+    lotted = {(p.owner_id, p.product_id, p.lot): p.expiry for p in postings if p.lot}
+    for (owner_id, product_id, lot), expiry in lotted.items():
+        known = set(
+            StockBalance.objects.filter(owner_id=owner_id, product_id=product_id, lot=lot)
+            .values_list("expiry", flat=True)
+            .distinct()[:2]
+        )
+        if known and expiry not in known:
+            other = next(iter(known))
+            shown = f"{other:%Y-%m-%d}" if other else "no expiry"
+            raise ValidationError(
+                f"Lot {lot} is already recorded with {shown}; "
+                f"{f'{expiry:%Y-%m-%d}' if expiry else 'no expiry'} does not match."
+            )
+
+
 def _locked_balance(p: Posting) -> StockBalance:
     lookup = dict(
-        owner_id=p.owner_id, product_id=p.product_id, location_id=p.location_id, lot=p.lot,
+        owner_id=p.owner_id,
+        product_id=p.product_id,
+        location_id=p.location_id,
+        lot=p.lot,
         expiry=p.expiry,
     )
     balance = StockBalance.objects.select_for_update().filter(**lookup).first()
