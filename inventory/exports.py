@@ -58,22 +58,19 @@ def stock_rows_csv_lines(scope: Scope, rows):
         "value_at_price",
     ] + (["value_at_cost"] if cost else [])
 
+    fields = ["location__code", "location__name", "owner__code", "product__sku",
+              "product__name", "lot", "expiry", "quantity", "product__unit_of_measure", "value"]
+    if cost:
+        fields.append("cost_value")
+
     def gen():
-        for b in rows.iterator(chunk_size=2000):
-            row = [
-                b.location.code,
-                b.location.name,
-                b.owner.code,
-                b.product.sku,
-                b.product.name,
-                b.lot,
-                b.expiry or "",
-                _num(b.quantity),
-                b.product.unit_of_measure,
-                _num(b.value),
-            ]
+        for values in rows.values_list(*fields).iterator(chunk_size=5000):
+            row = list(values)
+            row[6] = row[6] or ""
+            row[7] = _num(row[7])
+            row[9] = _num(row[9])
             if cost:
-                row.append(_num(b.cost_value))
+                row[10] = _num(row[10])
             yield row
 
     return header, gen()
