@@ -58,8 +58,18 @@ def stock_rows_csv_lines(scope: Scope, rows):
         "value_at_price",
     ] + (["value_at_cost"] if cost else [])
 
-    fields = ["location__code", "location__name", "owner__code", "product__sku",
-              "product__name", "lot", "expiry", "quantity", "product__unit_of_measure", "value"]
+    fields = [
+        "location__code",
+        "location__name",
+        "owner__code",
+        "product__sku",
+        "product__name",
+        "lot",
+        "expiry",
+        "quantity",
+        "product__unit_of_measure",
+        "value",
+    ]
     if cost:
         fields.append("cost_value")
 

@@ -221,7 +221,7 @@ def product_import_csv(*, scope: Scope, data: bytes) -> ImportResult:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected([(0, "The file is not UTF-8 text (save it as CSV UTF-8).")]) from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = {"sku", "name", "price"} - set(header)
     if missing:
@@ -249,6 +249,8 @@ def product_import_csv(*, scope: Scope, data: bytes) -> ImportResult:
             if not name:
                 problems.append("name is empty")
             values = {}
+            if not (raw.get("price") or "").strip():
+                problems.append("price is empty")
             for column, label in (("price", "price"), ("cost", "cost")):
                 try:
                     values[column] = _parse_decimal(raw.get(column) or "0", label)

@@ -10,11 +10,25 @@ import pytest
 # What each persona may see on the inventory pages (the seed's CAN/CANNOT lists).
 VISIBLE_LOCATIONS = {
     "super@luxebond.example": {
-        "LOC-001", "LOC-002", "LOC-003", "LOC-004", "LOC-005",
-        "LOC-101", "LOC-102", "LOC-103", "LOC-104",
+        "LOC-001",
+        "LOC-002",
+        "LOC-003",
+        "LOC-004",
+        "LOC-005",
+        "LOC-101",
+        "LOC-102",
+        "LOC-103",
+        "LOC-104",
     },
     "admin@dist.luxebond.example": {
-        "LOC-001", "LOC-002", "LOC-003", "LOC-004", "LOC-101", "LOC-102", "LOC-103", "LOC-104",
+        "LOC-001",
+        "LOC-002",
+        "LOC-003",
+        "LOC-004",
+        "LOC-101",
+        "LOC-102",
+        "LOC-103",
+        "LOC-104",
     },
     "admin@mfg.luxebond.example": {"LOC-005"},
     "member@dist.luxebond.example": {"LOC-001"},

@@ -143,8 +143,9 @@ def test_products_list_follows_visibility(login, email):
     sees_luxe = bool(VISIBLE_LOCATIONS[email] & {"LOC-001", "LOC-101", "LOC-104"})
     assert ("LB-SER-001" in text) == sees_luxe
     assert ("PP-BTL-030" in text) == (email == "admin@packagepro.example")
-    assert ("RM-VITC-001" in text) == (email in {"super@luxebond.example",
-                                                  "admin@mfg.luxebond.example"})
+    assert ("RM-VITC-001" in text) == (
+        email in {"super@luxebond.example", "admin@mfg.luxebond.example"}
+    )
 
 
 def test_filter_by_location_code(login):
@@ -171,8 +172,11 @@ def test_guessed_and_foreign_ids_are_404(login, demo, key):
     scope = scope_for_user(demo.user("admin@dist.luxebond.example"))
     serum = Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
     transfer = services.transfer_create(
-        scope=scope, from_location=demo.loc("LOC-001"), to_location=demo.loc("LOC-002"),
-        lines=[(serum, 5)], idempotency_key=key(),
+        scope=scope,
+        from_location=demo.loc("LOC-001"),
+        to_location=demo.loc("LOC-002"),
+        lines=[(serum, 5)],
+        idempotency_key=key(),
     )
     count = services.count_create(scope=scope, location=demo.loc("LOC-003"))
     pp_client = login("admin@packagepro.example")

@@ -13,13 +13,19 @@ from billing.entitlements import LimitReached
 
 FREE = ["ops@amazon.example", "vmi@sephora.example", "admin@vitasource.example"]
 GATED_POSTS = [
-    ("/products/new/", {"sku": "X-1", "name": "X", "price": "1", "cost": "0",
-                        "unit_of_measure": "EA"}),
+    (
+        "/products/new/",
+        {"sku": "X-1", "name": "X", "price": "1", "cost": "0", "unit_of_measure": "EA"},
+    ),
     ("/products/import/", None),
-    ("/inventory/adjust/", {"location": "LOC-101", "quantity": "5", "reason_code": "FOUND",
-                            "key": "k1"}),
-    ("/inventory/transfers/new/", {"from_location": "LOC-101", "to_location": "LOC-102",
-                                   "quantity": "1", "key": "k2"}),
+    (
+        "/inventory/adjust/",
+        {"location": "LOC-101", "quantity": "5", "reason_code": "FOUND", "key": "k1"},
+    ),
+    (
+        "/inventory/transfers/new/",
+        {"from_location": "LOC-101", "to_location": "LOC-102", "quantity": "1", "key": "k2"},
+    ),
     ("/inventory/counts/new/", {"location": "LOC-101", "kind": "STOCK_TAKE"}),
     ("/locations/new/", {"name": "My warehouse", "kind": "WAREHOUSE"}),
 ]
@@ -64,15 +70,23 @@ def test_pro_1001st_sku_is_refused_with_the_limit_message(login, demo):
     org = demo.org("ORG-301")  # Salon Luxe, PRO
     _bulk_skus(org, 1000 - Product.objects.filter(owner=org).count())
     c = login("admin@salonluxe.example")
-    r = c.post("/products/new/", {"sku": "ONE-MORE", "name": "One more", "price": "9",
-                                  "cost": "1", "unit_of_measure": "EA"})
+    r = c.post(
+        "/products/new/",
+        {"sku": "ONE-MORE", "name": "One more", "price": "9", "cost": "1", "unit_of_measure": "EA"},
+    )
     assert r.status_code == 400
     text = r.content.decode()
     assert "up to 1,000 SKUs" in text and "ENTERPRISE" in text
     assert not Product.objects.filter(owner=org, sku="ONE-MORE").exists()
     # The CSV import counts new SKUs against the same limit, and imports nothing.
-    r = c.post("/products/import/", {"file": SimpleUploadedFile(
-        "p.csv", b"sku,name,price\nNEW-1,New,1\nBULK-00001,Renamed,2\n")})
+    r = c.post(
+        "/products/import/",
+        {
+            "file": SimpleUploadedFile(
+                "p.csv", b"sku,name,price\nNEW-1,New,1\nBULK-00001,Renamed,2\n"
+            )
+        },
+    )
     assert r.status_code == 400 and "1,000 SKUs" in r.content.decode()
     assert Product.objects.get(owner=org, sku="BULK-00001").name == "Item 1"
 
@@ -83,8 +97,9 @@ def test_pro_at_999_can_add_the_1000th(login, demo):
     org = demo.org("ORG-301")
     _bulk_skus(org, 999 - Product.objects.filter(owner=org).count())
     r = login("admin@salonluxe.example").post(
-        "/products/new/", {"sku": "LAST-ONE", "name": "Last", "price": "9", "cost": "1",
-                           "unit_of_measure": "EA"})
+        "/products/new/",
+        {"sku": "LAST-ONE", "name": "Last", "price": "9", "cost": "1", "unit_of_measure": "EA"},
+    )
     assert r.status_code == 302
     assert Product.objects.filter(owner=org).count() == 1000
 
@@ -95,8 +110,15 @@ def test_enterprise_has_no_sku_limit(login, demo):
     org = demo.org("ORG-003")
     _bulk_skus(org, 1200)
     r = login("admin@dist.luxebond.example").post(
-        "/products/new/", {"sku": "LB-NEW-001", "name": "New serum", "price": "60", "cost": "15",
-                           "unit_of_measure": "EA"})
+        "/products/new/",
+        {
+            "sku": "LB-NEW-001",
+            "name": "New serum",
+            "price": "60",
+            "cost": "15",
+            "unit_of_measure": "EA",
+        },
+    )
     assert r.status_code == 302
     assert Product.objects.filter(owner=org).count() > 1200
 
@@ -106,8 +128,15 @@ def test_pro_second_location_without_add_on_is_refused(login, demo):
 
     before = Location.objects.count()
     r = login("admin@salonluxe.example").post(
-        "/locations/new/", {"operator": demo.org("ORG-301").pk, "name": "Salon Luxe East", "kind": "WAREHOUSE", "city": "Boston",
-                            "country": "US"})
+        "/locations/new/",
+        {
+            "operator": demo.org("ORG-301").pk,
+            "name": "Salon Luxe East",
+            "kind": "WAREHOUSE",
+            "city": "Boston",
+            "country": "US",
+        },
+    )
     assert r.status_code == 400
     text = r.content.decode()
     assert "1 location" in text and "$49/mo" in text and "ENTERPRISE" in text
@@ -124,11 +153,23 @@ def test_pro_location_beyond_allowance_cannot_hold_managed_stock(demo, scope_of,
     org.save(update_fields=["extra_location_addons"])
     scope = scope_of("admin@packagepro.example")
     bottle = Product.objects.get(owner=org, sku="PP-BTL-030")
-    services.stock_adjust(scope=scope, location=demo.loc("LOC-201"), product=bottle,
-                          quantity=Decimal(5), reason_code="FOUND", idempotency_key=key())
+    services.stock_adjust(
+        scope=scope,
+        location=demo.loc("LOC-201"),
+        product=bottle,
+        quantity=Decimal(5),
+        reason_code="FOUND",
+        idempotency_key=key(),
+    )
     with pytest.raises(LimitReached, match=r"\$49/mo"):
-        services.stock_adjust(scope=scope, location=demo.loc("LOC-202"), product=bottle,
-                              quantity=Decimal(5), reason_code="FOUND", idempotency_key=key())
+        services.stock_adjust(
+            scope=scope,
+            location=demo.loc("LOC-202"),
+            product=bottle,
+            quantity=Decimal(5),
+            reason_code="FOUND",
+            idempotency_key=key(),
+        )
 
 
 def test_packagepro_with_add_on_manages_both_locations(demo, scope_of, key):
@@ -138,8 +179,12 @@ def test_packagepro_with_add_on_manages_both_locations(demo, scope_of, key):
     scope = scope_of("admin@packagepro.example")
     bottle = Product.objects.get(owner=demo.org("ORG-201"), sku="PP-BTL-030")
     transfer = services.transfer_create(
-        scope=scope, from_location=demo.loc("LOC-201"), to_location=demo.loc("LOC-202"),
-        lines=[(bottle, Decimal(100))], idempotency_key=key())
+        scope=scope,
+        from_location=demo.loc("LOC-201"),
+        to_location=demo.loc("LOC-202"),
+        lines=[(bottle, Decimal(100))],
+        idempotency_key=key(),
+    )
     assert transfer.status == "IN_TRANSIT"
 
 
@@ -150,7 +195,15 @@ def test_enterprise_creates_locations_without_limit(login, demo):
     operator = demo.org("ORG-003")
     before = Location.objects.filter(operator=operator).count()
     for n in range(3):
-        r = c.post("/locations/new/", {"operator": operator.pk, "name": f"Overflow {n}",
-                                       "kind": "WAREHOUSE", "city": "Austin", "country": "US"})
+        r = c.post(
+            "/locations/new/",
+            {
+                "operator": operator.pk,
+                "name": f"Overflow {n}",
+                "kind": "WAREHOUSE",
+                "city": "Austin",
+                "country": "US",
+            },
+        )
         assert r.status_code == 302
     assert Location.objects.filter(operator=operator).count() == before + 3
