@@ -25,3 +25,22 @@ class CappedPaginator(Paginator):
     @property
     def count_label(self) -> str:
         return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+
+
+class StockPaginator(CappedPaginator):
+    """Pages of `stock_rows`, fetched per location for viewers who see few locations."""
+
+    def __init__(self, object_list, per_page, *, scope, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.scope = scope
+
+    def page(self, number):
+        from .selectors import stock_rows_window
+
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        window = stock_rows_window(self.scope, self.object_list, bottom, top)
+        if window is None:
+            return super().page(number)
+        return self._get_page(window, number, self)

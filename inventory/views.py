@@ -26,7 +26,7 @@ from .forms import (
     specs_as_text,
 )
 from .models import BomLine, CountStatus, Product, StockCount, StockMovement, Transfer
-from .paging import CappedPaginator
+from .paging import CappedPaginator, StockPaginator
 from .selectors import StockFilter, sees_cost
 
 PAGE_SIZE = 50
@@ -73,7 +73,7 @@ def inventory_list(request):
     rows = selectors.stock_rows(request.scope, f)
     if request.GET.get("format") == "csv" and not errors:
         return exports.stock_csv(request.scope, rows)
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = StockPaginator(rows, PAGE_SIZE, scope=request.scope).get_page(request.GET.get("page"))
     context = _common(request, f, errors) | {"page": page}
     return render(request, "inventory/stock_list.html", context, status=400 if errors else 200)
 
