@@ -60,3 +60,16 @@ def test_query_count_constant_in_rows(
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert c.get(url).status_code == 200
     assert len(small.captured_queries) <= 14
+
+
+def test_partner_page_window_matches_the_plain_ordering(scope_of):
+    """The per-location path returns exactly the rows the plain ORDER BY would, page by page."""
+    from inventory.selectors import stock_rows, stock_rows_window
+
+    scope = scope_of("ops@amazon.example")
+    rows = stock_rows(scope)
+    everything = [b.pk for b in rows]
+    assert len(everything) > 20
+    for start, stop in [(0, 10), (10, 20), (5, 50), (len(everything) - 3, len(everything) + 5)]:
+        window = stock_rows_window(scope, rows, start, stop)
+        assert [b.pk for b in window] == everything[start:stop]
