@@ -195,6 +195,14 @@ def snapshot_at(scope: Scope, at: dt.date, f: StockFilter = StockFilter()) -> li
     return list(rows)
 
 
+def movements_for(scope: Scope, f: StockFilter = StockFilter()) -> QuerySet:
+    return (
+        _apply(StockMovement.objects.visible_to(scope), f)
+        .select_related("product", "location", "owner", "batch")
+        .order_by("-occurred_at", "-id")
+    )
+
+
 def expiring_lots(scope: Scope, days: int, f: StockFilter = StockFilter()) -> QuerySet:
     today = dt.date.today()
     return (

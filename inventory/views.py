@@ -25,7 +25,7 @@ from .forms import (
     TransferForm,
     specs_as_text,
 )
-from .models import BomLine, CountStatus, Product, StockCount, StockMovement, Transfer
+from .models import BomLine, CountStatus, Product, StockCount, Transfer
 from .paging import CappedPaginator, StockPaginator
 from .selectors import StockFilter, sees_cost
 
@@ -126,10 +126,7 @@ def expiring(request):
 def movements(request):
     errors: list[str] = []
     f = _filter_from(request, errors)
-    qs = selectors._apply(StockMovement.objects.visible_to(request.scope), f).select_related(
-        "product", "location", "owner", "batch"
-    )
-    page = CappedPaginator(qs.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(
+    page = CappedPaginator(selectors.movements_for(request.scope, f), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = _common(request, f, errors) | {"page": page}
