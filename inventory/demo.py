@@ -1,14 +1,24 @@
-"""Demo catalog: LUXE BOND's Health & Beauty line (owned by LUXE BOND Distribution, ORG-003).
+"""Demo inventory: LUXE BOND's Health & Beauty catalog with lots and expiries, stock at every
+internal and partner location (the seed's figures at LOC-101..104), LUXE BOND Manufacturing's
+raw materials at the plant, PackagePro's own catalog at LOC-201/202, and 12 months of movement
+history (monthly receipts and outflows) for later forecasting.
 
-The inventory issue adds lots, stock at every location and 12 months of movements; the
-shipments issue reuses these SKUs.
+Every posting goes through `stock_post` with a fixed idempotency key, so a second run posts
+nothing. Lot expiries are set relative to the first run's date.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+import random
 from decimal import Decimal
 
-from orgs.models import Organization
+from django.utils import timezone
 
-from .models import Product
+from orgs.models import Location, Organization
+
+from .ledger import Posting, stock_post
+from .models import BomLine, MovementKind, Product
 
 CATALOG_OWNER = "ORG-003"
 CATALOG = [
@@ -27,14 +37,225 @@ CATALOG = [
     ("LB-BOD-001", "Shea Body Butter 200ml", "34.00", "7.90"),
 ]
 
+# LUXE BOND Manufacturing (ORG-002): raw materials and packaging at the plant, one finished
+# bulk product with a bill of materials.
+MFG_CATALOG = [
+    ("RM-VITC-001", "L-Ascorbic acid, cosmetic grade (kg)", "KG", "96.00", "96.00"),
+    ("RM-HYAL-001", "Sodium hyaluronate (kg)", "KG", "410.00", "410.00"),
+    ("RM-ROSE-001", "Cold-pressed rosehip oil (L)", "L", "38.00", "38.00"),
+    ("PK-BTL-030", "Amber dropper bottle 30ml", "EA", "0.42", "0.42"),
+    ("PK-LBL-001", "Printed front label", "EA", "0.05", "0.05"),
+    (
+        "FG-SER-001-BULK",
+        "Radiance Vitamin C Serum, filled unit (pre-release)",
+        "EA",
+        "9.80",
+        "9.80",
+    ),
+]
+MFG_BOM = {"FG-SER-001-BULK": [("RM-VITC-001", "0.003"), ("PK-BTL-030", "1"), ("PK-LBL-001", "1")]}
 
-def seed(stdout=None) -> dict[str, Product]:
-    owner = Organization.objects.get(code=CATALOG_OWNER)  # unscoped: the seed builds the world
+PACKAGEPRO_CATALOG = [
+    ("PP-BTL-030", "Amber glass dropper bottle 30ml", "EA", "0.48", "0.31"),
+    ("PP-DRP-018", "Dropper cap 18/410", "EA", "0.16", "0.09"),
+    ("PP-JAR-050", "Acrylic double-wall jar 50ml", "EA", "0.92", "0.58"),
+    ("PP-PMP-030", "Airless pump bottle 30ml", "EA", "1.35", "0.84"),
+    ("PP-CTN-001", "Folding carton, 350gsm", "EA", "0.22", "0.12"),
+]
+
+# LUXE BOND stock at partner locations: units and value at price match the seed exactly
+# (LOC-101 3,100 ≈ $178K, LOC-102 2,450 ≈ $142K, LOC-103 1,650 ≈ $98K, LOC-104 1,984 ≈ $89K).
+PARTNER_STOCK = {
+    "LOC-101": {
+        "LB-CRM-001": 1025,
+        "LB-SER-002": 810,
+        "LB-OIL-001": 310,
+        "LB-HAI-001": 215,
+        "LB-EYE-001": 50,
+        "LB-SER-001": 690,
+    },
+    "LOC-102": {
+        "LB-CRM-001": 635,
+        "LB-SER-002": 160,
+        "LB-OIL-001": 155,
+        "LB-CRM-002": 100,
+        "LB-HAI-001": 115,
+        "LB-SER-001": 1285,
+    },
+    "LOC-103": {"LB-CRM-001": 525, "LB-SER-002": 135, "LB-OIL-001": 50, "LB-SER-001": 940},
+    "LOC-104": {
+        "LB-SER-001": 100,
+        "LB-CRM-002": 285,
+        "LB-CLN-001": 80,
+        "LB-TON-001": 60,
+        "LB-MSK-001": 50,
+        "LB-SUN-001": 85,
+        "LB-BOD-001": 95,
+        "LB-EYE-001": 315,
+        "LB-HAI-001": 914,
+    },
+}
+INTERNAL_LOCATIONS = ["LOC-001", "LOC-002", "LOC-003", "LOC-004"]
+
+
+def _lots(sku: str, index: int, today: dt.date) -> list[tuple[str, dt.date | None, Decimal]]:
+    """Two lots per product: an older one expiring soon (first out), a fresh one later."""
+    code = sku.replace("-", "")[2:]
+    soon = today + dt.timedelta(days=25 + 9 * index)
+    later = today + dt.timedelta(days=330 + 15 * index)
+    return [
+        (f"{code}-L24{index:02d}", soon, Decimal("0.4")),
+        (f"{code}-L25{index:02d}", later, Decimal("0.6")),
+    ]
+
+
+def _split(total: int, shares: list[Decimal]) -> list[int]:
+    parts = [int(total * s) for s in shares[:-1]]
+    return parts + [total - sum(parts)]
+
+
+def _history(
+    *,
+    location: Location,
+    owner: Organization,
+    finals: list[tuple[Product, str, dt.date | None, int]],
+    outflow_kind: str,
+    rnd: random.Random,
+    now: dt.datetime,
+) -> None:
+    """12 months of movements ending at `finals`: an opening receipt a year ago, monthly
+    outflows, a replenishment six months ago. One batch per location and month."""
+    months = range(11, 0, -1)
+    outs = {
+        key: {m: rnd.randint(2, 12) * max(1, q // 60) for m in months}
+        for key, q in ((i, f[3]) for i, f in enumerate(finals))
+    }
+    refill = {i: sum(outs[i][m] for m in months if m < 6) // 2 for i in outs}
+    opening = {i: finals[i][3] + sum(outs[i].values()) - refill[i] for i in outs}
+
+    def post(tag: str, when: dt.datetime, kind: str, quantities: dict[int, int]) -> None:
+        postings = [
+            Posting(owner.pk, finals[i][0].pk, location.pk, Decimal(q), finals[i][1], finals[i][2])
+            for i, q in quantities.items()
+            if q
+        ]
+        if postings:
+            stock_post(
+                scope=None,
+                postings=postings,
+                kind=kind,
+                idempotency_key=f"demo:stock:{location.code}:{owner.code}:{tag}",
+                reason="Demo history",
+                reference=location.code,
+                occurred_at=when,
+            )
+
+    post("m12-opening", now - dt.timedelta(days=360), MovementKind.RECEIPT, opening)
+    for m in months:
+        when = now - dt.timedelta(days=30 * m)
+        post(f"m{m:02d}-out", when, outflow_kind, {i: -outs[i][m] for i in outs})
+        if m == 6:
+            post("m06-refill", when + dt.timedelta(days=2), MovementKind.RECEIPT, refill)
+
+
+def _catalog(owner: Organization, rows, with_uom: bool) -> dict[str, Product]:
     products = {}
-    for sku, name, price, cost in CATALOG:
+    for row in rows:
+        if with_uom:
+            sku, name, uom, price, cost = row
+        else:
+            (sku, name, price, cost), uom = row, "EA"
         products[sku], _ = Product.objects.update_or_create(
             owner=owner,
             sku=sku,
-            defaults={"name": name, "price": Decimal(price), "cost": Decimal(cost)},
+            defaults={
+                "name": name,
+                "price": Decimal(price),
+                "cost": Decimal(cost),
+                "unit_of_measure": uom,
+            },
+        )
+    return products
+
+
+def seed(stdout=None) -> dict[str, Product]:
+    # unscoped: the seed builds the world
+    orgs = {
+        o.code: o for o in Organization.objects.filter(code__in=["ORG-002", "ORG-003", "ORG-201"])
+    }
+    locations = {loc.code: loc for loc in Location.objects.all()}
+    products = _catalog(orgs[CATALOG_OWNER], CATALOG, with_uom=False)
+    mfg = _catalog(orgs["ORG-002"], MFG_CATALOG, with_uom=True)
+    for fg, components in MFG_BOM.items():
+        for sku, qty in components:
+            BomLine.objects.update_or_create(
+                product=mfg[fg], component=mfg[sku], defaults={"quantity": Decimal(qty)}
+            )
+    packagepro = _catalog(orgs["ORG-201"], PACKAGEPRO_CATALOG, with_uom=True)
+
+    today = timezone.localdate()
+    now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    rnd = random.Random(2024)
+    lots = {sku: _lots(sku, i, today) for i, (sku, *_rest) in enumerate(CATALOG)}
+
+    def lotted(skus: dict[str, int]) -> list:
+        finals = []
+        for sku, units in skus.items():
+            shares = [s for _, _, s in lots[sku]]
+            for (lot, expiry, _), part in zip(lots[sku], _split(units, shares), strict=True):
+                finals.append((products[sku], lot, expiry, part))
+        return finals
+
+    for code, skus in PARTNER_STOCK.items():
+        kind = MovementKind.SELL_THROUGH if code == "LOC-104" else MovementKind.SHIPMENT
+        _history(
+            location=locations[code],
+            owner=orgs[CATALOG_OWNER],
+            finals=lotted(skus),
+            outflow_kind=kind,
+            rnd=rnd,
+            now=now,
+        )
+    for n, code in enumerate(INTERNAL_LOCATIONS):
+        skus = {sku: 300 + ((i * 7 + n * 13) % 10) * 90 for i, (sku, *_r) in enumerate(CATALOG)}
+        _history(
+            location=locations[code],
+            owner=orgs[CATALOG_OWNER],
+            finals=lotted(skus),
+            outflow_kind=MovementKind.SHIPMENT,
+            rnd=rnd,
+            now=now,
+        )
+    plant = [
+        (mfg[sku], f"{sku[:7]}-B01", None, q)
+        for sku, q in [
+            ("RM-VITC-001", 180),
+            ("RM-HYAL-001", 24),
+            ("RM-ROSE-001", 350),
+            ("PK-BTL-030", 40000),
+            ("PK-LBL-001", 65000),
+            ("FG-SER-001-BULK", 6000),
+        ]
+    ]
+    _history(
+        location=locations["LOC-005"],
+        owner=orgs["ORG-002"],
+        finals=plant,
+        outflow_kind=MovementKind.SHIPMENT,
+        rnd=rnd,
+        now=now,
+    )
+    for code, factor in (("LOC-201", 3), ("LOC-202", 1)):
+        finals = [
+            (p, f"{p.sku}-{code[-3:]}", None, (20000 + 7000 * i) * factor // 3)
+            for i, p in enumerate(packagepro.values())
+        ]
+        _history(
+            location=locations[code],
+            owner=orgs["ORG-201"],
+            finals=finals,
+            outflow_kind=MovementKind.SHIPMENT,
+            rnd=rnd,
+            now=now,
         )
     return products

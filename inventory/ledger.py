@@ -77,6 +77,7 @@ def stock_post(
     except IntegrityError:
         return LedgerBatch.objects.get(idempotency_key=idempotency_key), False
 
+    _check_lot_expiry(postings)
     when = occurred_at or timezone.now()
     from orgs.models import Location
 
@@ -85,28 +86,42 @@ def stock_post(
             "pk", "allow_negative_stock"
         )
     )
-    for posting in sorted(postings, key=lambda p: p.key):
-        balance = _locked_balance(posting)
-        new_quantity = balance.quantity + posting.quantity
-        if new_quantity < 0 and not allow_negative.get(posting.location_id, False):
+    # Postings to the same balance in one batch are netted before the negative check (a batch
+    # that moves 1 out and 1 back in is valid); each posting still becomes its own movement.
+    by_key: dict[tuple, list[Posting]] = {}
+    for posting in postings:
+        by_key.setdefault(posting.key, []).append(posting)
+    for key in sorted(by_key):
+        group = by_key[key]
+        first = group[0]
+        net = sum((p.quantity for p in group), Decimal(0))
+        balance = _locked_balance(first)
+        new_quantity = balance.quantity + net
+        if new_quantity < 0 and not allow_negative.get(first.location_id, False):
             raise InsufficientStock(
                 f"Not enough stock: {balance.quantity.normalize():f} on hand"
-                f"{f' in lot {posting.lot}' if posting.lot else ''}, "
-                f"{(-posting.quantity).normalize():f} requested."
+                f"{f' in lot {first.lot}' if first.lot else ''}, "
+                f"{(-net).normalize():f} requested."
             )
-        StockBalance.objects.filter(pk=balance.pk).update(
-            quantity=F("quantity") + posting.quantity, updated_at=when
-        )
-        StockMovement.objects.create(
-            batch=batch,
-            owner_id=posting.owner_id,
-            product_id=posting.product_id,
-            location_id=posting.location_id,
-            lot=posting.lot,
-            expiry=posting.expiry,
-            quantity=posting.quantity,
-            kind=kind,
-            occurred_at=when,
+        if net:
+            StockBalance.objects.filter(pk=balance.pk).update(
+                quantity=F("quantity") + net, updated_at=when
+            )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    batch=batch,
+                    owner_id=p.owner_id,
+                    product_id=p.product_id,
+                    location_id=p.location_id,
+                    lot=p.lot,
+                    expiry=p.expiry,
+                    quantity=p.quantity,
+                    kind=kind,
+                    occurred_at=when,
+                )
+                for p in group
+            ]
         )
     audit(
         scope=scope,
@@ -115,6 +130,25 @@ def stock_post(
         after={"lines": len(postings), "reference": reference, "reason": reason},
     )
     return batch, True
+
+
+def _check_lot_expiry(postings: Sequence[Posting]) -> None:
+    """A lot has one expiry per owner and product: a posting naming a known lot with another
+    expiry is a data-entry error (refused, nothing written)."""
+    lotted = {(p.owner_id, p.product_id, p.lot): p.expiry for p in postings if p.lot}
+    for (owner_id, product_id, lot), expiry in lotted.items():
+        known = set(
+            StockBalance.objects.filter(owner_id=owner_id, product_id=product_id, lot=lot)
+            .values_list("expiry", flat=True)
+            .distinct()[:2]
+        )
+        if known and expiry not in known:
+            other = next(iter(known))
+            shown = f"{other:%Y-%m-%d}" if other else "no expiry"
+            raise ValidationError(
+                f"Lot {lot} is already recorded with {shown}; "
+                f"{f'{expiry:%Y-%m-%d}' if expiry else 'no expiry'} does not match."
+            )
 
 
 def _locked_balance(p: Posting) -> StockBalance:

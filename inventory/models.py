@@ -145,4 +145,158 @@ class StockMovement(models.Model):
         constraints = [
             models.CheckConstraint(name="movement_quantity_not_zero", condition=~Q(quantity=0))
         ]
-        indexes = [models.Index(fields=["owner", "product", "location", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["owner", "product", "location", "occurred_at"]),
+            models.Index(fields=["location", "occurred_at"], name="stock_mov_loc_time"),
+        ]
+
+
+class BomLine(models.Model):
+    """One component of a manufactured product's bill of materials (quantity per unit)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bom_lines")
+    component = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="used_in")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+
+    class Meta:
+        ordering = ["component__sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "component"], name="bom_line_unique"),
+            models.CheckConstraint(name="bom_quantity_positive", condition=Q(quantity__gt=0)),
+            models.CheckConstraint(
+                name="bom_not_self", condition=~Q(product=models.F("component"))
+            ),
+        ]
+
+
+class AdjustmentReason(models.TextChoices):
+    DAMAGED = "DAMAGED", "Damaged"
+    EXPIRED = "EXPIRED", "Expired"
+    LOST = "LOST", "Lost or stolen"
+    FOUND = "FOUND", "Found"
+    QUALITY_HOLD = "QUALITY_HOLD", "Quality hold / write-off"
+    SAMPLE = "SAMPLE", "Samples and testers"
+    OTHER = "OTHER", "Other"
+
+
+class TransferStatus(models.TextChoices):
+    IN_TRANSIT = "IN_TRANSIT", "In transit"
+    RECEIVED = "RECEIVED", "Received"
+
+
+class TransferQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> TransferQuerySet:
+        return self.filter(
+            scope.located_q(owner="owner_id", locations=["from_location_id", "to_location_id"])
+        )
+
+
+class Transfer(models.Model):
+    """A move between two of the owner's locations: out on dispatch, in on arrival."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=12, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT
+    )
+    note = models.CharField(max_length=200, blank=True)
+    out_batch = models.ForeignKey(
+        LedgerBatch, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    in_batch = models.ForeignKey(
+        LedgerBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="transfer_between_two_locations",
+                condition=~Q(from_location=models.F("to_location")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {str(self.public_id)[:8]}"
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot = models.CharField(max_length=64, blank=True, default="")
+    expiry = models.DateField(null=True, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        ordering = ["expiry", "id"]
+        constraints = [
+            models.CheckConstraint(name="transfer_qty_positive", condition=Q(quantity__gt=0))
+        ]
+
+
+class CountKind(models.TextChoices):
+    STOCK_TAKE = "STOCK_TAKE", "Stock take (whole location)"
+    CYCLE = "CYCLE", "Cycle count (selected products)"
+
+
+class CountStatus(models.TextChoices):
+    OPEN = "OPEN", "Counting"
+    POSTED = "POSTED", "Posted"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class StockCountQuerySet(TenantQuerySet):
+    def visible_to(self, scope: Scope) -> StockCountQuerySet:
+        return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
+
+
+class StockCount(models.Model):
+    """A count sheet for one location: expected quantities frozen at creation, counted
+    quantities entered, variances reviewed, then posted as one ledger batch."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=CountKind.choices)
+    status = models.CharField(max_length=10, choices=CountStatus.choices, default=CountStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    batch = models.ForeignKey(LedgerBatch, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StockCountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Count {str(self.public_id)[:8]}"
+
+
+class StockCountLine(models.Model):
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot = models.CharField(max_length=64, blank=True, default="")
+    expiry = models.DateField(null=True, blank=True)
+    expected = models.DecimalField(max_digits=14, decimal_places=3)
+    counted = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["product__sku", "expiry", "lot"]
+        constraints = [
+            models.CheckConstraint(
+                name="count_not_negative", condition=Q(counted__isnull=True) | Q(counted__gte=0)
+            )
+        ]
+
+    @property
+    def variance(self):
+        return None if self.counted is None else self.counted - self.expected

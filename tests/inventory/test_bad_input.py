@@ -1,0 +1,168 @@
+"""Bad input: a clear error and a 4xx, never a 500, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from inventory.models import LedgerBatch, Product, StockBalance
+
+ADMIN = "admin@dist.luxebond.example"
+
+
+def _counts():
+    return (Product.objects.count(), LedgerBatch.objects.count(), StockBalance.objects.count())
+
+
+@pytest.fixture
+def serum(demo):
+    return Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"quantity": "-999999"}, "Not enough stock"),
+        ({"quantity": "0"}, "other than zero"),
+        ({"quantity": "abc"}, "Enter a number"),
+        ({"product": "00000000-0000-0000-0000-000000000000"}, "Select a valid choice"),
+        ({"location": "LOC-999"}, "Select a valid choice"),
+        ({"location": "LOC-201"}, "Select a valid choice"),  # another org's location
+        ({"reason_code": "BECAUSE"}, "Select a valid choice"),
+        ({"expiry": "31/02/2030"}, "Enter a valid date"),
+    ],
+)
+def test_adjustment_bad_input(login, serum, changes, message):
+    before = _counts()
+    data = {
+        "location": "LOC-001",
+        "product": serum.public_id,
+        "quantity": "5",
+        "reason_code": "FOUND",
+        "key": "bad-1",
+    } | changes
+    r = login(ADMIN).post("/inventory/adjust/", data)
+    assert r.status_code == 400
+    assert message in r.content.decode()
+    assert _counts() == before
+
+
+def test_wrong_expiry_for_a_known_lot_is_refused(login, demo, serum):
+    lot = StockBalance.objects.filter(product=serum, location=demo.loc("LOC-001")).first()
+    before = _counts()
+    r = login(ADMIN).post(
+        "/inventory/adjust/",
+        {
+            "location": "LOC-001",
+            "product": serum.public_id,
+            "quantity": "5",
+            "lot": lot.lot,
+            "expiry": "2099-01-01",
+            "reason_code": "FOUND",
+            "key": "bad-lot",
+        },
+    )
+    assert r.status_code == 400
+    assert f"Lot {lot.lot} is already recorded with" in r.content.decode()
+    assert _counts() == before
+
+
+def test_unknown_sku_in_transfer_and_pick(login):
+    c = login(ADMIN)
+    r = c.post(
+        "/inventory/transfers/new/",
+        {
+            "from_location": "LOC-001",
+            "to_location": "LOC-002",
+            "product": "not-a-uuid",
+            "quantity": "1",
+            "key": "x",
+        },
+    )
+    assert r.status_code == 400 and "errorlist" in r.content.decode()
+    r = c.get("/inventory/pick/?location=LOC-001&product=nope&quantity=1")
+    assert r.status_code == 400
+    r = c.get(
+        "/inventory/pick/?location=LOC-001&product=00000000-0000-0000-0000-000000000000&quantity=1"
+    )
+    assert r.status_code == 400 and "Choose one of your locations" in r.content.decode()
+
+
+def test_transfer_more_than_on_hand(login, serum):
+    before = _counts()
+    r = login(ADMIN).post(
+        "/inventory/transfers/new/",
+        {
+            "from_location": "LOC-001",
+            "to_location": "LOC-002",
+            "product": serum.public_id,
+            "quantity": "99999",
+            "key": "too-much",
+        },
+    )
+    assert r.status_code == 400 and "Not enough LB-SER-001 at LOC-001" in r.content.decode()
+    assert _counts() == before
+    from inventory.models import Transfer
+
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"sku,name,price\nA-1,Alpha,1.00\nB-1,,2.00\n", "Row 3"),
+        (b"sku,name,price\nA-1,Alpha,-4\n", "price must be zero or more"),
+        (b"sku,name,price\nA-1,Alpha,abc\n", "is not a number"),
+        (b"sku,name,price\nA-1,Alpha,1\nA-1,Again,2\n", "appears twice"),
+        (b"name,price\nAlpha,1\n", "Missing column(s): sku"),
+        (b'sku,name,price\nA-1,"unterminated,1\n', "Nothing was imported"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b"sku,name,price\n", "no product rows"),
+        (b"sku,name,price\nA-1,Alpha,1,extra\n", "More values than columns"),
+    ],
+)
+def test_malformed_csv_imports_nothing(login, content, message):
+    before = _counts()
+    r = login(ADMIN).post("/products/import/", {"file": SimpleUploadedFile("p.csv", content)})
+    assert r.status_code == 400
+    text = r.content.decode()
+    assert message.replace("(", "(").split(" ")[0] in text or message in text
+    assert "Nothing was imported" in text
+    assert _counts() == before
+
+
+def test_huge_csv_is_refused(login):
+    before = _counts()
+    big = b"sku,name,price\n" + b"X-1,Name,1\n" * 300_000  # ~3.3 MB
+    r = login(ADMIN).post("/products/import/", {"file": SimpleUploadedFile("big.csv", big)})
+    assert r.status_code == 400 and "larger than 2048 KB" in r.content.decode()
+    assert _counts() == before
+
+
+def test_bad_report_and_filter_dates_are_400(login):
+    c = login(ADMIN)
+    for url in (
+        "/inventory/?expiring_before=tomorrow",
+        "/inventory/reports/snapshot/?date=2024-13-01",
+        "/inventory/expiring/?days=lots",
+    ):
+        r = c.get(url)
+        assert r.status_code == 400, url
+        assert "errorlist" in r.content.decode()
+
+
+def test_negative_count_refused(login, demo):
+    c = login(ADMIN)
+    url = c.post("/inventory/counts/new/", {"location": "LOC-003", "kind": "STOCK_TAKE"})[
+        "Location"
+    ]
+    from inventory.models import StockCount
+
+    count = StockCount.objects.get(public_id=url.rstrip("/").split("/")[-1])
+    line = count.lines.first()
+    r = c.post(url, {f"line-{line.pk}": "-4", "action": "post"})
+    assert r.status_code == 400 and "cannot be negative" in r.content.decode()
+    r = c.post(url, {f"line-{line.pk}": "NaN", "action": "post"})
+    assert r.status_code == 400 and "is not a number" in r.content.decode()
+    count.refresh_from_db()
+    assert count.status == "OPEN" and count.batch is None

@@ -1,0 +1,121 @@
+"""Concurrency against PostgreSQL: many threads post to the same balance, and many threads post
+with the same idempotency key; the final balance is exact and each key posts once."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import close_old_connections, connection
+
+from inventory.ledger import InsufficientStock, Posting, stock_post
+from inventory.models import LedgerBatch, Product, StockBalance, StockMovement
+
+pytestmark = pytest.mark.django_db(transaction=True)
+THREADS = 8
+
+
+def _run(n, target):
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    close_old_connections()
+    return errors
+
+
+def _setup():
+    from orgs.models import Location, Organization
+
+    owner = Organization.objects.get(code="ORG-301")
+    product = Product.objects.create(owner=owner, sku="CONC-1", name="Concurrent", price=1)
+    location = Location.objects.get(code="LOC-301")
+    return owner, product, location
+
+
+def test_many_threads_same_balance_exact(db):
+    owner, product, location = _setup()
+    stock_post(
+        scope=None,
+        postings=[Posting(owner.pk, product.pk, location.pk, Decimal(100))],
+        kind="RECEIPT",
+        idempotency_key="conc-open",
+    )
+    per_thread = 10
+
+    def target(i):
+        for j in range(per_thread):
+            q = Decimal(3) if (i + j) % 2 else Decimal(-2)
+            stock_post(
+                scope=None,
+                postings=[Posting(owner.pk, product.pk, location.pk, q)],
+                kind="ADJUSTMENT",
+                idempotency_key=f"conc-{i}-{j}",
+            )
+
+    assert _run(THREADS, target) == []
+    expected = 100 + sum(
+        3 if (i + j) % 2 else -2 for i in range(THREADS) for j in range(per_thread)
+    )
+    balance = StockBalance.objects.get(product=product, location=location)
+    assert balance.quantity == expected
+    assert StockMovement.objects.filter(product=product).count() == 1 + THREADS * per_thread
+
+
+def test_same_idempotency_key_posts_once(db):
+    owner, product, location = _setup()
+    results = []
+
+    def target(i):
+        _, created = stock_post(
+            scope=None,
+            postings=[Posting(owner.pk, product.pk, location.pk, Decimal(7))],
+            kind="RECEIPT",
+            idempotency_key="same-key",
+        )
+        results.append(created)
+
+    assert _run(THREADS, target) == []
+    assert sorted(results) == [False] * (THREADS - 1) + [True]
+    assert LedgerBatch.objects.filter(idempotency_key="same-key").count() == 1
+    assert StockBalance.objects.get(product=product, location=location).quantity == 7
+
+
+def test_concurrent_withdrawals_never_overdraw(db):
+    owner, product, location = _setup()
+    stock_post(
+        scope=None,
+        postings=[Posting(owner.pk, product.pk, location.pk, Decimal(5))],
+        kind="RECEIPT",
+        idempotency_key="od-open",
+    )
+    refused = []
+
+    def target(i):
+        try:
+            stock_post(
+                scope=None,
+                postings=[Posting(owner.pk, product.pk, location.pk, Decimal(-1))],
+                kind="SHIPMENT",
+                idempotency_key=f"od-{i}",
+            )
+        except InsufficientStock:
+            refused.append(i)
+
+    assert _run(THREADS, target) == []
+    assert len(refused) == THREADS - 5
+    assert StockBalance.objects.get(product=product, location=location).quantity == 0
