@@ -38,13 +38,17 @@ CATALOG = [
 ]
 
 # LUXE BOND Manufacturing (ORG-002): raw materials and packaging at the plant, one finished
-# bulk product with a bill of materials.
+# bulk product with a bill of materials. The one list of ORG-002's catalog: the procurement
+# and shipments seeds order and ship these SKUs.
 MFG_CATALOG = [
     ("RM-VITC-001", "L-Ascorbic acid, cosmetic grade (kg)", "KG", "96.00", "96.00"),
     ("RM-HYAL-001", "Sodium hyaluronate (kg)", "KG", "410.00", "410.00"),
     ("RM-ROSE-001", "Cold-pressed rosehip oil (L)", "L", "38.00", "38.00"),
     ("PK-BTL-030", "Amber dropper bottle 30ml", "EA", "0.42", "0.42"),
     ("PK-LBL-001", "Printed front label", "EA", "0.05", "0.05"),
+    ("PK-BOX-030", "Printed folding carton 30ml", "EA", "0.47", "0.47"),
+    ("PK-PMP-030", "Airless pump 30ml, matte gold", "EA", "0.37", "0.37"),
+    ("PK-JAR-050", "Frosted glass jar 50ml", "EA", "0.55", "0.55"),
     (
         "FG-SER-001-BULK",
         "Radiance Vitamin C Serum, filled unit (pre-release)",

@@ -1,7 +1,7 @@
 """Demo purchase orders: LUXE BOND Manufacturing (ORG-002) buys raw materials from its five
 suppliers (ORG-201..205), delivered to the Fort Worth plant (LOC-005).
 
-Raw-material products (SKUs "RM-…") are ORG-002's own catalog. Everything goes through the
+Raw materials and packaging are ORG-002's own catalog (inventory/demo.py). Everything goes through the
 services, so the demo data carries audit events like real data; every step is idempotent.
 """
 
@@ -22,41 +22,27 @@ from .models import POStatus, PurchaseOrder
 BUYER = "ORG-002"
 SHIP_TO = "LOC-005"
 
-RAW_MATERIALS = [
-    # sku, name, unit, standard cost (ORG-002's secret; never shown to the supplier)
-    ("RM-BOX-001", "Printed folding carton 30ml", "EA", "0.47"),
-    ("RM-VIT-001", "L-Ascorbic acid (vitamin C) powder", "KG", "41.30"),
-    ("RM-HYA-001", "Sodium hyaluronate, low molecular weight", "KG", "97.60"),
-    ("RM-BOT-001", "Rosehip seed oil, cold-pressed", "L", "66.90"),
-    ("RM-PMP-001", "Airless pump 30ml, matte gold", "EA", "0.37"),
-    ("RM-LBL-001", "Front label roll (1,000 labels)", "ROLL", "91.20"),
-]
+# POs reference LUXE BOND Manufacturing's catalog, seeded by inventory/demo.py (MFG_CATALOG).
 
 ORDERS = [
     # request key, supplier, lines (sku, qty, unit price), days until expected, final status
-    ("demo-po-1", "ORG-201", [("RM-BOX-001", "5000", "0.42")], 21, POStatus.ACKNOWLEDGED),
+    ("demo-po-1", "ORG-201", [("PK-BOX-030", "5000", "0.42")], 21, POStatus.ACKNOWLEDGED),
     (
         "demo-po-2",
         "ORG-202",
-        [("RM-VIT-001", "50", "38.00"), ("RM-HYA-001", "10", "92.50")],
+        [("RM-VITC-001", "50", "38.00"), ("RM-HYAL-001", "10", "92.50")],
         14,
         POStatus.SENT,
     ),
-    ("demo-po-3", "ORG-203", [("RM-BOT-001", "40", "62.00")], 7, POStatus.CLOSED),
-    ("demo-po-4", "ORG-204", [("RM-PMP-001", "10000", "0.31")], 30, POStatus.SENT),
-    ("demo-po-5", "ORG-205", [("RM-LBL-001", "20", "85.00")], 28, POStatus.DRAFT),
+    ("demo-po-3", "ORG-203", [("RM-ROSE-001", "40", "62.00")], 7, POStatus.CLOSED),
+    ("demo-po-4", "ORG-204", [("PK-PMP-030", "10000", "0.31")], 30, POStatus.SENT),
+    ("demo-po-5", "ORG-205", [("PK-LBL-001", "20", "85.00")], 28, POStatus.DRAFT),
 ]
 
 
 def seed(stdout=None) -> None:
     buyer = Organization.objects.get(code=BUYER)  # unscoped: the seed builds the world
-    products = {}
-    for sku, name, unit, cost in RAW_MATERIALS:
-        products[sku], _ = Product.objects.update_or_create(
-            owner=buyer,
-            sku=sku,
-            defaults={"name": name, "unit_of_measure": unit, "cost": Decimal(cost)},
-        )
+    products = {p.sku: p for p in Product.objects.filter(owner=buyer)}
     ship_to = Location.objects.get(code=SHIP_TO)
     buyer_scope = scope_for_org_as_role(buyer, Role.ORG_ADMIN)
     today = timezone.localdate()

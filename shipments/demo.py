@@ -34,13 +34,8 @@ from .models import (
     StorageRate,
 )
 
-# Raw materials LUXE BOND Manufacturing buys from its suppliers (received at LOC-005).
-RAW_MATERIALS = [
-    ("RM-BTL-030", "Amber glass bottle 30ml with dropper", "0.42"),
-    ("RM-JAR-050", "Frosted glass jar 50ml", "0.55"),
-    ("RM-VTC-001", "L-ascorbic acid (vitamin C) active, 1 kg", "38.00"),
-    ("RM-PMP-001", "Airless pump 30ml", "0.31"),
-]
+# Raw materials and packaging LUXE BOND Manufacturing receives at LOC-005 come from its catalog
+# (inventory/demo.py MFG_CATALOG); finished goods (LB-…) from LUXE BOND Distribution's.
 
 T, R, D, B, C = (
     ShipmentStatus.IN_TRANSIT,
@@ -197,7 +192,7 @@ SHIPMENTS = [
         T,
         "COSCO / Maersk",
         11,
-        [("RM-BTL-030", 20000, "PP-24-118"), ("RM-JAR-050", 8000, "PP-24-119")],
+        [("PK-BTL-030", 20000, "PP-24-118"), ("PK-JAR-050", 8000, "PP-24-119")],
     ),
     (
         "supplier-vita",
@@ -208,7 +203,7 @@ SHIPMENTS = [
         T,
         "DHL Express",
         5,
-        [("RM-VTC-001", 40, "VS-7731")],
+        [("RM-VITC-001", 40, "VS-7731")],
     ),
     (
         "supplier-pump",
@@ -219,7 +214,7 @@ SHIPMENTS = [
         R,
         "DB Schenker",
         -15,
-        [("RM-PMP-001", 12000, "PT-5520")],
+        [("PK-PMP-030", 12000, "PT-5520")],
     ),
     (
         "salon-1",
@@ -268,10 +263,6 @@ def seed(stdout=None) -> None:
     orgs = {o.code: o for o in Organization.objects.all()}
     locs = {loc.code: loc for loc in Location.objects.all()}
     ulta = Party.objects.get(owner=orgs["ORG-003"], name="Ulta Beauty Inc.")
-    for sku, name, price in RAW_MATERIALS:
-        Product.objects.update_or_create(
-            owner=orgs["ORG-002"], sku=sku, defaults={"name": name, "price": Decimal(price)}
-        )
     products = {
         (p.owner_id, p.sku): p
         for p in Product.objects.filter(owner__code__in=["ORG-002", "ORG-003"])
@@ -305,7 +296,7 @@ def seed(stdout=None) -> None:
         shipment_lines = ShipmentLine.objects.bulk_create(
             ShipmentLine(
                 shipment=shipment,
-                product=(raw if sku.startswith("RM-") else catalog)[sku],
+                product=(catalog if sku.startswith("LB-") else raw)[sku],
                 quantity=Decimal(qty),
                 lot=lot,
                 expiry=today + dt.timedelta(days=540) if lot else None,

@@ -142,7 +142,7 @@ def shipment_detail(scope: Scope, public_id) -> Shipment:
     shipment = get_object_or_404(_shipments(scope), public_id=public_id)
     decorate(scope, shipment)
     shipment.line_list = list(shipment.lines.select_related("product"))
-    shipment.asn_or_none = ASN.objects.filter(shipment=shipment).first()
+    shipment.asn_or_none = ASN.objects.visible_to(scope).filter(shipment=shipment).first()
     shipment.can_send = is_sender(scope, shipment) and scope.has("shipments.create")
     shipment.can_receive = is_receiver(scope, shipment) and scope.has("receipts.confirm")
     return shipment
@@ -359,8 +359,9 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
             per_month[(row["month"].date(), row["product_id"])] = row["qty"]
             product_ids.add(row["product_id"])
         volumes = {
-            p.pk: _volume_m3(p) for p in Product.objects.filter(pk__in=product_ids)
-        }  # unscoped: ids come from visible movements; only dimensions are read
+            p.pk: _volume_m3(p)
+            for p in Product.objects.visible_to(scope).filter(pk__in=product_ids)
+        }
         result = []
         for start in reversed(months):
             end = start.replace(day=calendar.monthrange(start.year, start.month)[1])

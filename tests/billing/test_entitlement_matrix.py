@@ -236,6 +236,8 @@ def test_plan_page_shows_tier_usage_and_unlocks(login, email, unlock_cards):
 
 def test_packagepro_plan_page_usage(login):
     body = login("admin@packagepro.example").get("/billing/plan/").content.decode()
-    # PRO with one paid add-on: 2 locations of 2; 0 SKUs of 1,000.
-    assert "2 of 2" in body and "0 of 1,000" in body
+    # PRO with one paid add-on: 2 locations of 2; its own SKUs of 1,000.
+    skus = Product.objects.filter(owner__code="ORG-201").count()
+    assert skus > 0
+    assert "2 of 2" in body and f"{skus} of 1,000" in body
     assert "API endpoints" in body  # what ENTERPRISE unlocks

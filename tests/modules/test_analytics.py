@@ -57,7 +57,14 @@ def _history(product, location, monthly: list[int], kind=MovementKind.SHIPMENT, 
 
 @pytest.fixture
 def luxe_history(demo):
-    """ORG-003 demand: LB-SER-001 at internal LOC-001, LB-CRM-001 at Amazon's LOC-101."""
+    """ORG-003 demand: LB-SER-001 at internal LOC-001, LB-CRM-001 at Amazon's LOC-101.
+
+    The demo seed writes 12 months of history for every org; this fixture replaces it with a
+    known one, inside the test's rolled-back transaction, so the figures can be asserted.
+    """
+    from inventory.models import StockMovement
+
+    StockMovement.objects.all().delete()
     owner = demo.org("ORG-003")
     serum = Product.objects.get(owner=owner, sku="LB-SER-001")
     cream = Product.objects.get(owner=owner, sku="LB-CRM-001")

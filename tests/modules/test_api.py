@@ -41,7 +41,7 @@ def amazon_stock(demo):
     for code, qty in (("LOC-001", 500), ("LOC-101", 310)):
         stock_post(
             scope=None,
-            postings=[Posting(owner.pk, serum.pk, demo.loc(code).pk, qty)],
+            postings=[Posting(owner.pk, serum.pk, demo.loc(code).pk, qty, lot="API-T")],
             kind=MovementKind.OPENING,
             idempotency_key=f"api-test-{code}",
         )
@@ -158,11 +158,23 @@ def test_detail_of_another_networks_object_is_404(api, token_for, demo):
 
 def test_stock_is_filtered_and_cost_only_goes_to_the_owner(api, token_for, amazon_stock):
     raw = token_for("admin@dist.luxebond.example")
-    response, body = api("/api/v1/stock/", raw, sku="LB-SER-001")
-    rows = {(r["location"], r["quantity"]) for r in body["results"]}
+    response, body = api("/api/v1/stock/", raw, sku="LB-SER-001", page_size="100")
+    rows = {(r["location"], r["quantity"]) for r in body["results"] if r["lot"] == "API-T"}
     assert rows == {("LOC-001", "500"), ("LOC-101", "310")}
+    # Every row is LB-SER-001, at a location ORG-003's admin may see (internal or shared).
+    assert {r["location"] for r in body["results"]} <= {
+        "LOC-001",
+        "LOC-002",
+        "LOC-003",
+        "LOC-004",
+        "LOC-101",
+        "LOC-102",
+        "LOC-103",
+        "LOC-104",
+    }
     _, only_amazon = api("/api/v1/stock/", raw, location="LOC-101", sku="LB-SER-001")
-    assert [r["quantity"] for r in only_amazon["results"]] == ["310"]
+    assert {r["location"] for r in only_amazon["results"]} == {"LOC-101"}
+    assert "310" in [r["quantity"] for r in only_amazon["results"] if r["lot"] == "API-T"]
     _, products = api("/api/v1/products/", raw, sku="LB-SER-001")
     assert products["results"][0]["cost"] == "14.20"
     # MedSupply sees none of it, and a location of another network is "not visible".

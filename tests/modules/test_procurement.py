@@ -61,9 +61,9 @@ def test_supplier_sees_skus_and_agreed_prices_but_never_the_buyers_cost(login, d
     po = demo_po("ORG-202")
     html = login("admin@vitasource.example").get(f"/purchase-orders/{po.public_id}/").content
     html = html.decode()
-    assert "RM-VIT-001" in html and "RM-HYA-001" in html
+    assert "RM-VITC-001" in html and "RM-HYAL-001" in html
     assert "$38.00" in html and "$92.50" in html
-    assert "41.30" not in html and "97.60" not in html  # ORG-002's standard costs
+    assert "96.00" not in html and "410.00" not in html  # ORG-002's standard costs
     assert "Acknowledge" in html and "Send to supplier" not in html and "Cancel order" not in html
 
 
@@ -188,7 +188,7 @@ def test_cannot_order_from_a_non_supplier_or_with_a_product_or_location_that_is_
     login, demo, salonluxe_product
 ):
     client = login("admin@mfg.luxebond.example")
-    rm = Product.objects.get(owner=demo.org("ORG-002"), sku="RM-VIT-001")
+    rm = Product.objects.get(owner=demo.org("ORG-002"), sku="RM-VITC-001")
     vita, medsupply = demo.org("ORG-202"), demo.org("ORG-401")
     cases = [
         _form(medsupply, demo.loc("LOC-005"), rm),  # not a partner of ORG-002
@@ -210,7 +210,7 @@ def test_send_emails_the_supplier_admins_once(
     login, demo, demo_po, mailoutbox, django_capture_on_commit_callbacks
 ):
     buyer = login("admin@mfg.luxebond.example")
-    rm = Product.objects.get(owner=demo.org("ORG-002"), sku="RM-VIT-001")
+    rm = Product.objects.get(owner=demo.org("ORG-002"), sku="RM-VITC-001")
     buyer.post("/purchase-orders/new/", _form(demo.org("ORG-202"), demo.loc("LOC-005"), rm))
     po = PurchaseOrder.objects.get(buyer=demo.org("ORG-002"), request_key="k-1")
     with django_capture_on_commit_callbacks(execute=True):
@@ -221,7 +221,7 @@ def test_send_emails_the_supplier_admins_once(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["admin@vitasource.example"]
     assert po.number in mailoutbox[0].subject
-    assert "41.30" not in mailoutbox[0].body
+    assert "96.00" not in mailoutbox[0].body
 
 
 def test_free_supplier_acknowledges_a_po_addressed_to_it_and_nothing_else(login, demo_po):

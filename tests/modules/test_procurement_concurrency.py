@@ -20,7 +20,7 @@ def _create_concurrently(keys: list[str]) -> list:
     buyer = Organization.objects.get(code="ORG-002")
     supplier = Organization.objects.get(code="ORG-202")
     ship_to = Location.objects.get(code="LOC-005")
-    product = Product.objects.get(owner=buyer, sku="RM-VIT-001")
+    product = Product.objects.get(owner=buyer, sku="RM-VITC-001")
     scope = scope_for_org_as_role(buyer)
     barrier = threading.Barrier(len(keys))
     results, errors = [], []

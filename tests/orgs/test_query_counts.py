@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from orgs.models import Location, Organization, OrganizationRelationship
 from partnerships.models import Partnership
 
-PAGES = ["/network/", "/locations/", "/dashboard/"]
+# Upper bounds: session, user, scope (5), the page's own reads; the dashboard composes a panel
+# per app (network, partnerships, inventory, shipments, POs, billing).
+PAGES = {"/network/": 12, "/locations/": 12, "/dashboard/": 30}
 
 
 def grow_network(demo, n: int) -> None:
@@ -53,6 +55,6 @@ def test_query_count_is_constant_in_network_size(email, login, demo, django_asse
     grow_network(demo, 40)
     large = {url: count_queries(client, url) for url in PAGES}
     assert large == small, (small, large)
-    for url in PAGES:
-        with django_assert_max_num_queries(20):
+    for url, bound in PAGES.items():
+        with django_assert_max_num_queries(bound):
             client.get(url)

@@ -48,7 +48,8 @@ def test_shipping_more_than_on_hand_is_refused_and_nothing_changes(demo, scope_o
     from inventory.models import Product
 
     scope = scope_of("admin@dist.luxebond.example")
-    put_stock("LOC-002", "LB-EYE-001", 5)
+    # A lot of its own, so the demo stock of other lots cannot cover the shortfall.
+    put_stock("LOC-002", "LB-EYE-001", 5, lot="T-ONLY-5")
     shipment = services.shipment_create(
         scope=scope,
         origin=demo.loc("LOC-002"),
@@ -57,6 +58,7 @@ def test_shipping_more_than_on_hand_is_refused_and_nothing_changes(demo, scope_o
             services.LineInput(
                 product=Product.objects.get(sku="LB-EYE-001", owner__code="ORG-003"),
                 quantity=Decimal(6),
+                lot="T-ONLY-5",
             )
         ],
     )
@@ -65,22 +67,23 @@ def test_shipping_more_than_on_hand_is_refused_and_nothing_changes(demo, scope_o
         services.shipment_ship(scope=scope, shipment=shipment)
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.BOOKED
-    assert on_hand("LOC-002", "LB-EYE-001") == 5
+    assert on_hand("LOC-002", "LB-EYE-001", lot="T-ONLY-5") == 5
 
 
 def test_full_receipt_posts_to_the_owner_at_the_destination(shipped, login):
-    shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 100, "L1"), ("LB-CRM-001", 50, "")])
+    before = on_hand("LOC-101", "LB-CRM-001")
+    shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 100, "T-L1"), ("LB-CRM-001", 50, "")])
     asn = shipment.asn
     response = login("ops@amazon.example").post(f"/asns/{asn.public_id}/", _form(asn))
     assert response.status_code == 302
-    assert on_hand("LOC-101", "LB-SER-001", lot="L1") == 100
-    assert on_hand("LOC-101", "LB-CRM-001") == 50
+    assert on_hand("LOC-101", "LB-SER-001", lot="T-L1") == 100
+    assert on_hand("LOC-101", "LB-CRM-001") == before + 50
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.RECEIVED
     assert not DiscrepancyCase.objects.filter(shipment=shipment).exists()
     # the owner sees the stock land at LOC-101 on the ASN page
     page = login("super@luxebond.example").get(f"/asns/{asn.public_id}/").content.decode()
-    assert 'data-testid="on-hand-LB-SER-001">100<' in page
+    assert 'data-testid="on-hand-LB-SER-001">100<' in page  # on hand of the ASN line's lot
 
 
 BAD = [
