@@ -37,8 +37,10 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# `make bench` (the foundation bench) or `make bench BENCH=inventory` for bench/inventory.py.
+BENCH ?= foundation
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/$(BENCH).py
 
 clean:
 	rm -rf $(VENV) .data
