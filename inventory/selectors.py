@@ -249,3 +249,10 @@ def operable_locations(scope: Scope) -> QuerySet:
 
 def own_products(scope: Scope) -> QuerySet:
     return Product.objects.visible_to(scope).filter(_own_q(scope)).order_by("sku")
+
+
+def product_bom(scope: Scope, product: Product) -> list:
+    """The bill of materials of a product the viewer owns (components are its own products)."""
+    if not (scope.is_platform_staff or product.owner_id in scope.org_ids):
+        return []
+    return list(product.bom_lines.select_related("component"))

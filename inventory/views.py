@@ -442,9 +442,7 @@ def product_detail(request, public_id):
         "can_edit": own and request.scope.is_admin and request.scope.has(Feature.PRODUCTS_CREATE),
         "margin": product.price - product.cost if own else None,
         "stock": selectors.product_stock(request.scope, product),
-        "bom": list(BomLine.objects.filter(product=product).select_related("component"))
-        if own
-        else [],
+        "bom": selectors.product_bom(request.scope, product) if own else [],
     }
     return render(request, "inventory/product_detail.html", context)
 

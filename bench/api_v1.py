@@ -1,6 +1,6 @@
 """/api/v1/stock/ and /api/v1/products/ with a Bearer token, at two sizes of stock balances.
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/api.py
+    DATABASE_URL=postgres://… .venv/bin/python bench/api_v1.py
 
 Synthetic data: P products of ORG-003 with a balance at each of its 4 internal locations and
 Amazon's 3 FBA locations (7 balances per product).
