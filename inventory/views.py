@@ -25,7 +25,7 @@ from .forms import (
     TransferForm,
     specs_as_text,
 )
-from .models import BomLine, CountStatus, Product, StockCount, Transfer
+from .models import CountStatus, Product, StockCount, Transfer
 from .paging import CappedPaginator, StockPaginator
 from .selectors import StockFilter, sees_cost
 
@@ -489,7 +489,7 @@ def product_edit(request, public_id):
         initial={
             "lines": "\n".join(
                 f"{b.component.sku} {b.quantity.normalize():f}"
-                for b in BomLine.objects.filter(product=product).select_related("component")
+                for b in selectors.product_bom(request.scope, product)
             )
         }
     )

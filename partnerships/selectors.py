@@ -112,3 +112,10 @@ def shareable_locations(scope: Scope, *, extra: QuerySet | None = None) -> Query
     if extra is not None:
         qs = qs | Location.objects.visible_to(scope).filter(pk__in=extra.values("pk"))
     return qs.select_related("operator").order_by("code").distinct()
+
+
+def account_exists(email: str) -> bool:
+    """Whether a person already has an account (the invitation page asks them to log in)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(email__iexact=email).exists()

@@ -353,11 +353,7 @@ def accept_invitation(request, token):
             context,
             status=403 if request.method == "POST" else 200,
         )
-    from django.contrib.auth import get_user_model
-
-    account_exists = (
-        user is not None or get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    )
+    account_exists = user is not None or selectors.account_exists(invitation.email)
     if user is None and account_exists:
         context["login_url"] = f"{reverse('accounts:login')}?next={request.path}"
         return render(request, "partnerships/invitation_accept.html", context)
