@@ -25,9 +25,9 @@ ROOT_ONLY_URLS = [
 
 def test_root_sees_the_consolidated_bill(login):
     body = login(ROOT).get("/billing/").content.decode()
-    assert 'data-testid="plans-total">$1397/mo' in body
+    assert 'data-testid="plans-total">$1,397/mo' in body
     assert 'data-testid="addons-total">$49/mo' in body
-    assert 'data-testid="grand-total">$1446/mo' in body
+    assert 'data-testid="grand-total">$1,446/mo' in body
     for code in (
         "ORG-001",
         "ORG-002",
@@ -87,14 +87,16 @@ def test_metrics_show_what_the_data_holds(login, demo, scope_of):
 def test_only_the_root_super_admin_sees_network_billing(login, email, url):
     r = login(email).get(url)
     assert r.status_code == 403
-    assert b"1446" not in r.content and b"1397" not in r.content
+    assert b"1,446" not in r.content and b"1446" not in r.content and b"1,397" not in r.content
 
 
 def test_pro_partner_sees_only_its_own_plan(login):
     c = login("admin@packagepro.example")
     body = c.get("/billing/plan/").content.decode()
     assert "<strong>PRO</strong>" in body
-    assert "1446" not in body and "1397" not in body and "MASTER" not in body
+    assert (
+        "1,446" not in body and "1446" not in body and "1,397" not in body and "MASTER" not in body
+    )
     assert c.get("/billing/").status_code == 403
 
 
@@ -114,7 +116,7 @@ def test_root_sponsors_a_partner_and_stops(login, demo, mailoutbox):
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.billing_mode) == ("PRO", "ADD_ON")
     assert Subscription.objects.get(organization=amazon).payer.code == "ORG-001"
-    assert 'data-testid="grand-total">$1645/mo' in c.get("/billing/").content.decode()
+    assert 'data-testid="grand-total">$1,645/mo' in c.get("/billing/").content.decode()
     r = c.post(f"/billing/orgs/{amazon.public_id}/mode/", {"billing_mode": "FREE"})
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.billing_mode) == ("FREE", "FREE")

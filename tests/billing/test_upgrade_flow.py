@@ -204,4 +204,4 @@ def test_pro_to_enterprise_and_forecasting_add_on(login, demo, django_capture_on
     assert packagepro.billing_mode == "ADD_ON"
     assert c.get(own_add).status_code == 200
     body = login("super@luxebond.example").get("/billing/").content.decode()
-    assert 'data-testid="grand-total">$2197/mo' in body  # 999 + 999 + 199
+    assert 'data-testid="grand-total">$2,197/mo' in body  # 999 + 999 + 199
