@@ -146,8 +146,9 @@ def _subtree_ids(org_id: int) -> set[int]:
         return {row[0] for row in cur.fetchall()}
 
 
-def root_of(org_id: int) -> int:
-    """The network root above an org through ACTIVE owning relationships (one query)."""
+def ancestor_ids(org_id: int) -> list[int]:
+    """The org and its owning ancestors through ACTIVE owning relationships, nearest first
+    (one query). The last id is the network root."""
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -158,11 +159,16 @@ def root_of(org_id: int) -> int:
                 JOIN up u ON r.child_id = u.id
                 WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
             )
-            SELECT id FROM up ORDER BY depth DESC LIMIT 1
+            SELECT id FROM up ORDER BY depth
             """,
             [org_id],
         )
-        return cur.fetchone()[0]
+        return [row[0] for row in cur.fetchall()]
+
+
+def root_of(org_id: int) -> int:
+    """The network root above an org."""
+    return ancestor_ids(org_id)[-1]
 
 
 def build_scope(

@@ -64,14 +64,14 @@ class OrganizationRelationshipAdmin(ScopedModelAdmin):
         class CycleCheckingForm(form):
             def clean(self):
                 cleaned = super().clean()
-                from orgs.services import _would_cycle
+                from orgs.services import would_cycle
 
                 parent, child = cleaned.get("parent"), cleaned.get("child")
                 if (
                     parent
                     and child
                     and cleaned.get("type") in ("SUBSIDIARY", "DIVISION", "BRANCH")
-                    and _would_cycle(parent, child)
+                    and would_cycle(parent, child)
                 ):
                     raise ValidationError("Linking these organizations would make a cycle.")
                 return cleaned

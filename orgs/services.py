@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from betterdata.email import queue_email
 from billing.entitlements import Feature, check_location_limit, locations_in_use, require
 
-from .access import RELATIONSHIP_POLICY, Scope
+from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids
 from .audit import audit
 from .models import (
     OWNING_TYPES,
@@ -60,22 +60,9 @@ def _has_owning_parent(org: Organization) -> bool:
     )
 
 
-def _would_cycle(parent: Organization, child: Organization) -> bool:
+def would_cycle(parent: Organization, child: Organization) -> bool:
     """True when `child` is already `parent` or one of its owning ancestors."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            WITH RECURSIVE up(id) AS (
-                SELECT %s::bigint
-                UNION
-                SELECT r.parent_id FROM orgs_organizationrelationship r JOIN up ON r.child_id = up.id
-                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
-            )
-            SELECT EXISTS (SELECT 1 FROM up WHERE id = %s)
-            """,
-            [parent.pk, child.pk],
-        )
-        return cur.fetchone()[0]
+    return child.pk in ancestor_ids(parent.pk)
 
 
 @transaction.atomic
@@ -93,7 +80,7 @@ def relationship_create(
         raise ValidationError("Partner, affiliate and franchise links are made by invitation.")
     if parent.pk == child.pk:
         raise ValidationError("An organization cannot be its own parent.")
-    if _would_cycle(parent, child):
+    if would_cycle(parent, child):
         raise ValidationError(
             f"{child.code} is above {parent.code} in the hierarchy; linking them would make a cycle."
         )
