@@ -22,9 +22,7 @@ def hash_token(raw: str) -> str:
 
 
 class ApiTokenQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> ApiTokenQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> ApiTokenQuerySet:
         return self.filter(organization_id__in=scope.administered_org_ids)
 
     def unscoped_authenticate(self, raw: str) -> ApiToken | None:

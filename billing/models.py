@@ -27,9 +27,7 @@ class SubscriptionStatus(models.TextChoices):
 
 
 class SubscriptionQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> SubscriptionQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> SubscriptionQuerySet:
         # An org's admins see its own subscription; the paying network's admins see the ones
         # billed to them. A member sees nothing here (the plan page reads the Organization).
         return self.filter(
@@ -81,9 +79,7 @@ class Subscription(models.Model):
 
 
 class PlanChangeQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PlanChangeQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> PlanChangeQuerySet:
         return self.filter(
             Q(organization_id__in=scope.administered_org_ids)
             | Q(network_id__in=scope.administered_org_ids)
@@ -146,9 +142,7 @@ class CheckoutStatus(models.TextChoices):
 
 
 class CheckoutQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> CheckoutQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> CheckoutQuerySet:
         return self.filter(organization_id__in=scope.administered_org_ids)
 
 

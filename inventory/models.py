@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 
 
 class ProductQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> ProductQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> ProductQuerySet:
         # Own products, plus another org's products only where stock the viewer may see
         # refers to them (read-only; cost is never rendered for those).
         shared = StockBalance.objects.visible_to(scope).exclude(owner_id__in=scope.org_ids)
@@ -68,7 +66,7 @@ class MovementKind(models.TextChoices):
 
 
 class StockBalanceQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> StockBalanceQuerySet:
+    def rule(self, scope: Scope) -> StockBalanceQuerySet:
         return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
 
 
@@ -120,7 +118,7 @@ class LedgerBatch(models.Model):
 
 
 class StockMovementQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> StockMovementQuerySet:
+    def rule(self, scope: Scope) -> StockMovementQuerySet:
         return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
 
 
@@ -185,7 +183,7 @@ class TransferStatus(models.TextChoices):
 
 
 class TransferQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> TransferQuerySet:
+    def rule(self, scope: Scope) -> TransferQuerySet:
         return self.filter(
             scope.located_q(owner="owner_id", locations=["from_location_id", "to_location_id"])
         )
@@ -252,7 +250,7 @@ class CountStatus(models.TextChoices):
 
 
 class StockCountQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> StockCountQuerySet:
+    def rule(self, scope: Scope) -> StockCountQuerySet:
         return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
 
 

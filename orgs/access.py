@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import Q
@@ -72,6 +72,9 @@ class Scope:
     partner_org_ids: frozenset[int]
     # Every location the viewer may see at all (own, and shared through partnerships).
     location_ids: frozenset[int]
+    # Locations operated by the viewer's orgs (MEMBER: only granted ones). The operator of one
+    # end of a shipment is a party to it (docs/visibility.md).
+    operated_location_ids: frozenset[int]
     # MEMBER rights: the only locations whose own-org data a member sees; None = no restriction.
     member_location_ids: frozenset[int] | None
     # (data owner org id, location ids): another org's data shared with the viewer at locations.
@@ -84,6 +87,9 @@ class Scope:
     # "View as partner": the partner's scope, shown to the inviting admin; every write refused.
     read_only: bool = False
     preview_of: str = ""
+    # During a preview, the previewing admin's own scope: every `visible_to` also applies its
+    # rule, so the preview is the partnership's view, not the partner's whole tenant.
+    lens: Scope | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -232,9 +238,11 @@ def build_scope(
         }
         member_location_ids = frozenset(granted & (own_location_ids | shared_location_ids))
         location_ids = set(member_location_ids)
+        operated_location_ids = own_location_ids & granted
         grants = {owner: locs & granted for owner, locs in grants.items()}
     else:
         location_ids = own_location_ids | shared_location_ids
+        operated_location_ids = own_location_ids
 
     entitlements = entitlements_for(org)
     return Scope(
@@ -251,6 +259,7 @@ def build_scope(
         administered_org_ids=frozenset(administered),
         partner_org_ids=frozenset(partner_org_ids),
         location_ids=frozenset(location_ids),
+        operated_location_ids=frozenset(operated_location_ids),
         member_location_ids=member_location_ids,
         shared_grants=tuple((o, frozenset(locs)) for o, locs in sorted(grants.items()) if locs),
         partnership_ids=frozenset(partnership_ids),
@@ -259,6 +268,28 @@ def build_scope(
         memberships=memberships,
         read_only=read_only,
         preview_of=preview_of,
+    )
+
+
+def partnership_view_scope(*, partner_scope: Scope, viewer: Scope, partnership_id: int) -> Scope:
+    """ "View as partner": the partner's read-only Scope intersected with what the viewer (the
+    partnership's network side) sees. Querysets apply both rules through `lens`; the id sets
+    are intersected here so pages that read them directly (filters, panels) agree."""
+    seen_orgs = viewer.org_ids | viewer.partner_org_ids
+    return replace(
+        partner_scope,
+        partner_org_ids=partner_scope.partner_org_ids & seen_orgs,
+        location_ids=partner_scope.location_ids & viewer.location_ids,
+        operated_location_ids=partner_scope.operated_location_ids & viewer.location_ids,
+        shared_grants=tuple(
+            (owner_id, locations & viewer.location_ids)
+            for owner_id, locations in partner_scope.shared_grants
+            if owner_id in viewer.org_ids and locations & viewer.location_ids
+        ),
+        partnership_ids=partner_scope.partnership_ids & {partnership_id},
+        memberships=(),
+        read_only=True,
+        lens=viewer,
     )
 
 
@@ -280,6 +311,7 @@ def platform_staff_scope(user_id: int) -> Scope:
         administered_org_ids=frozenset(),
         partner_org_ids=frozenset(),
         location_ids=frozenset(),
+        operated_location_ids=frozenset(),
         member_location_ids=None,
         shared_grants=(),
         partnership_ids=frozenset(),

@@ -92,16 +92,30 @@ class LocationKind(models.TextChoices):
 
 
 class TenantQuerySet(models.QuerySet):
-    """Every tenant model's queryset. Subclasses say what a Scope may see."""
+    """Every tenant model's queryset. Subclasses state only their own `rule` (docs/visibility.md);
+    platform staff and the "view as partner" lens are handled here, once."""
+
+    # Platform staff see every row; models whose rows belong to one person say False.
+    staff_sees_all = True
 
     def visible_to(self, scope: Scope) -> models.QuerySet:
+        if scope.is_platform_staff and self.staff_sees_all:
+            return self.all()
+        rows = self.rule(scope)
+        lens = scope.lens
+        if lens is not None and not lens.is_platform_staff:
+            # A preview shows what the partner sees AND the previewing side sees: the
+            # partnership's view, never the partner's other customers or private data.
+            rows = rows & self.rule(lens)
+        return rows
+
+    def rule(self, scope: Scope) -> models.QuerySet:
+        """The rows a (non-staff) scope may see. Every tenant queryset defines it."""
         raise NotImplementedError
 
 
 class OrganizationQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> OrganizationQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> OrganizationQuerySet:
         return self.filter(pk__in=scope.org_ids | scope.partner_org_ids)
 
 
@@ -143,9 +157,7 @@ class Organization(models.Model):
 
 
 class RelationshipQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> RelationshipQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> RelationshipQuerySet:
         # A relationship is visible when both ends are; a partner sees its own link only.
         mine = scope.org_ids
         return self.filter(
@@ -204,9 +216,7 @@ COLLABORATION_TYPES = frozenset(
 
 
 class LocationQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> LocationQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> LocationQuerySet:
         return self.filter(pk__in=scope.location_ids)
 
 
@@ -239,9 +249,7 @@ class Location(models.Model):
 
 
 class MembershipQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> MembershipQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> MembershipQuerySet:
         # Members are seen by those who administer the org, and each user sees their own.
         return self.filter(
             Q(organization_id__in=scope.administered_org_ids) | Q(user_id=scope.user_id)
@@ -278,9 +286,7 @@ class Membership(models.Model):
 
 
 class PartyQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PartyQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> PartyQuerySet:
         return self.filter(owner_id__in=scope.org_ids)
 
 
@@ -323,9 +329,7 @@ class Party(models.Model):
 
 
 class AuditEventQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> AuditEventQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> AuditEventQuerySet:
         return self.filter(acting_org_id__in=scope.administered_org_ids)
 
 

@@ -35,9 +35,7 @@ class PartnershipStatus(models.TextChoices):
 
 
 class PartnershipQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PartnershipQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> PartnershipQuerySet:
         return self.filter(
             Q(relationship__parent_id__in=scope.org_ids)
             | Q(relationship__child_id__in=scope.org_ids)
@@ -93,9 +91,7 @@ class InvitationStatus(models.TextChoices):
 
 
 class InvitationQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> InvitationQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> InvitationQuerySet:
         # Only the inviting side sees its invitations; the invitee knows them by the link.
         return self.filter(inviting_org_id__in=scope.org_ids)
 
@@ -177,9 +173,7 @@ class Invitation(models.Model):
 
 
 class MessageQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> MessageQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> MessageQuerySet:
         return self.filter(partnership__in=Partnership.objects.visible_to(scope))
 
 
@@ -207,9 +201,10 @@ class Message(models.Model):
 
 
 class NotificationQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> NotificationQuerySet:
-        if scope.is_platform_staff:
-            return self.filter(user_id=scope.user_id)
+    # A person's notifications are theirs alone, platform staff included.
+    staff_sees_all = False
+
+    def rule(self, scope: Scope) -> NotificationQuerySet:
         # A person's own notifications; a preview (no user) has none.
         return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
 
@@ -250,7 +245,9 @@ class Notification(models.Model):
 
 
 class NotificationPreferenceQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> NotificationPreferenceQuerySet:
+    staff_sees_all = False
+
+    def rule(self, scope: Scope) -> NotificationPreferenceQuerySet:
         return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
 
 
@@ -273,7 +270,7 @@ class NotificationPreference(models.Model):
 
 
 class PartyContactQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PartyContactQuerySet:
+    def rule(self, scope: Scope) -> PartyContactQuerySet:
         return self.filter(party__in=Party.objects.visible_to(scope))
 
 

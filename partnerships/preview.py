@@ -1,11 +1,13 @@
-""" "View as partner": an admin of a partnership's network side sees, read-only, exactly what the
-partner's users see. The preview scope is the partner's own Scope (built by the access layer
-with read_only=True), never a copy of the rules; orgs.middleware refuses every write under it.
+""" "View as partner": an admin of a partnership's network side sees, read-only, what the
+partner's users see *of this partnership*. The preview scope is the partner's own Scope (built
+by the access layer) intersected with the viewer's (orgs.access.partnership_view_scope), never a
+copy of the rules: the partner's other customers, its own products, members and documents with
+third parties stay out of scope (404). orgs.middleware refuses every write under it.
 """
 
 from __future__ import annotations
 
-from orgs.access import Scope, scope_for_org_as_role
+from orgs.access import Scope, partnership_view_scope, scope_for_org_as_role
 from orgs.middleware import PREVIEW_SESSION_KEY
 from orgs.models import Role
 
@@ -41,6 +43,9 @@ def preview_scope(request, scope: Scope) -> Scope:
         request.session.pop(PREVIEW_SESSION_KEY, None)
         return scope
     partner = partnership.relationship.child
-    return scope_for_org_as_role(
+    partner_scope = scope_for_org_as_role(
         partner, role=Role.ORG_ADMIN, read_only=True, preview_of=f"{partner.code} {partner.name}"
+    )
+    return partnership_view_scope(
+        partner_scope=partner_scope, viewer=scope, partnership_id=partnership.pk
     )

@@ -25,9 +25,7 @@ class POStatus(models.TextChoices):
 
 
 class PurchaseOrderQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PurchaseOrderQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> PurchaseOrderQuerySet:
         # The buyer's own orgs see every PO; a supplier sees the POs addressed to it once they
         # are sent (a draft is the buyer's private work), never anything else of the buyer.
         return self.filter(
@@ -109,7 +107,7 @@ class PurchaseOrder(models.Model):
 
 
 class PurchaseOrderLineQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> PurchaseOrderLineQuerySet:
+    def rule(self, scope: Scope) -> PurchaseOrderLineQuerySet:
         return self.filter(purchase_order__in=PurchaseOrder.objects.visible_to(scope).values("pk"))
 
 

@@ -31,9 +31,7 @@ class ShipmentStatus(models.TextChoices):
 
 
 class ShipmentQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> ShipmentQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> ShipmentQuerySet:
         return self.filter(shipment_visibility_q(scope))
 
 
@@ -146,9 +144,7 @@ class ASNStatus(models.TextChoices):
 
 
 class ASNQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> ASNQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> ASNQuerySet:
         return self.filter(shipment_visibility_q(scope, prefix="shipment__"))
 
 
@@ -254,9 +250,7 @@ class Resolution(models.TextChoices):
 
 
 class DiscrepancyQuerySet(TenantQuerySet):
-    def visible_to(self, scope: Scope) -> DiscrepancyQuerySet:
-        if scope.is_platform_staff:
-            return self.all()
+    def rule(self, scope: Scope) -> DiscrepancyQuerySet:
         return self.filter(shipment_visibility_q(scope, prefix="shipment__"))
 
 
