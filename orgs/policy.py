@@ -60,12 +60,17 @@ class Action(StrEnum):
     INVITATION_MANAGE = "invitation.manage"
     PARTY_CREATE = "party.create"
     PARTY_EDIT = "party.edit"
+    ORGANIZATION_LINK = "organization.link"
     MEMBERSHIP_INVITE = "membership.invite"
+    MEMBERSHIP_GRANT_SUPER_ADMIN = "membership.grant_super_admin"
     MEMBERSHIP_CHANGE_ROLE = "membership.change_role"
+    MEMBERSHIP_DEACTIVATE = "membership.deactivate"
     MEMBERSHIP_SET_LOCATIONS = "membership.set_locations"
     ORGANIZATION_CHANGE_PLAN = "organization.change_plan"
     ORGANIZATION_SET_BILLING_MODE = "organization.set_billing_mode"
-    API_TOKEN_MANAGE = "api_token.manage"
+    API_TOKEN_CREATE = "api_token.create"
+    API_TOKEN_REVOKE = "api_token.revoke"
+    NOTIFICATION_PREFERENCES_SET = "notification.preferences_set"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +228,7 @@ def network_root_super_admin(scope: Scope, org: Any) -> bool:
         return False
     if org is None:
         return True
-    return org.pk != scope.org_id and (org.pk in scope.org_ids or org.pk in scope.partner_org_ids)
+    return org.pk in scope.org_ids or org.pk in scope.partner_org_ids
 
 
 # ---- the table -------------------------------------------------------------------------------
@@ -346,15 +351,32 @@ POLICY: dict[Action, Rule] = {
     Action.INVITATION_MANAGE: Rule(
         None, admin_of(lambda i: i.inviting_org_id), "You do not administer this organization."
     ),
-    Action.PARTY_CREATE: Rule(None, admin_of(_pk), "Only admins record parties."),
-    Action.PARTY_EDIT: Rule(None, admin_of(lambda p: p.owner_id), "Only admins change parties."),
+    Action.PARTY_CREATE: Rule(
+        Feature.PARTNERSHIPS_CREATE, admin_of(_pk), "Only admins record parties."
+    ),
+    Action.PARTY_EDIT: Rule(
+        Feature.PARTNERSHIPS_CREATE, admin_of(lambda p: p.owner_id), "Only admins change parties."
+    ),
     # Organizations and people.
+    Action.ORGANIZATION_LINK: Rule(
+        Feature.MULTI_ORG_HIERARCHY, admin_of(_pk), "You do not administer this organization."
+    ),
     Action.MEMBERSHIP_INVITE: Rule(None, admin_of(_pk), "You do not administer this organization."),
+    Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
+        None,
+        lambda scope, org: scope.is_super_admin,
+        "Only a super admin can grant the super admin role.",
+    ),
     Action.MEMBERSHIP_CHANGE_ROLE: Rule(
         None, member_manager, "Only a super admin can change a super admin."
     ),
+    Action.MEMBERSHIP_DEACTIVATE: Rule(
+        None, member_manager, "Only a super admin can change a super admin."
+    ),
     Action.MEMBERSHIP_SET_LOCATIONS: Rule(
-        None, member_manager, "You do not administer this organization."
+        None,
+        admin_of(lambda m: m.organization_id),
+        "You do not administer this organization.",
     ),
     Action.ORGANIZATION_CHANGE_PLAN: Rule(
         None, own_org_admin, "Only an admin of the organization can change its plan."
@@ -364,8 +386,15 @@ POLICY: dict[Action, Rule] = {
         network_root_super_admin,
         "Only the network's super admin sets billing modes of organizations linked to it.",
     ),
-    Action.API_TOKEN_MANAGE: Rule(
+    Action.NOTIFICATION_PREFERENCES_SET: Rule(
+        None, lambda scope, obj: scope.user_id is not None, "Sign in to set your preferences."
+    ),
+    Action.API_TOKEN_CREATE: Rule(
         Feature.API_ACCESS, own_org_admin, "Only an organization admin manages API tokens."
+    ),
+    # Revoking stays possible after a downgrade.
+    Action.API_TOKEN_REVOKE: Rule(
+        None, own_org_admin, "Only an organization admin manages API tokens."
     ),
 }
 assert set(POLICY) == set(Action), "every action has exactly one row"
@@ -391,11 +420,17 @@ def can(scope: Scope | None, action: Action | str, obj: Any = None) -> bool:
     return bool(rule.who(scope, obj))
 
 
+def refuse_read_only(scope: Scope) -> None:
+    """The one place a write under "view as partner" is refused (besides the middleware, which
+    refuses any unsafe request under it)."""
+    if scope.read_only:
+        raise ReadOnlyScope(READ_ONLY_REFUSAL)
+
+
 def require(scope: Scope, action: Action | str, obj: Any = None) -> None:
     """Refuse unless `can`: a preview → ReadOnlyScope, a tier without the feature →
     FeatureNotAvailable (the 403 upgrade page), not the right actor → NotAllowed (403)."""
-    if scope.read_only:
-        raise ReadOnlyScope(READ_ONLY_REFUSAL)
+    refuse_read_only(scope)
     rule = POLICY[Action(action)]
     if rule.feature is not None:
         require_feature(scope, rule.feature)
