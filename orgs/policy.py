@@ -364,7 +364,7 @@ POLICY: dict[Action, Rule] = {
     Action.MEMBERSHIP_INVITE: Rule(None, admin_of(_pk), "You do not administer this organization."),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
         None,
-        lambda scope, org: scope.is_super_admin,
+        lambda scope, org: scope.is_super_admin and (org is None or scope.can_administer(org.pk)),
         "Only a super admin can grant the super admin role.",
     ),
     Action.MEMBERSHIP_CHANGE_ROLE: Rule(
