@@ -308,7 +308,7 @@ def managed_location_ids(scope: Scope) -> list[int]:
     return own if limit is None else own[:limit]
 
 
-def _default_owner(scope: Scope, location: Location) -> int | None:
+def default_stock_owner(scope: Scope, location: Location) -> int | None:
     """Whose stock a write at a location is about when the caller does not say: the
     operator's at the viewer's own locations; otherwise the active organization's own stock
     placed there (LUXE BOND at Amazon FBA). The policy then checks the viewer owns it."""
@@ -340,7 +340,7 @@ def _operable_new(
     scope: Scope, action: Action, location: Location, owner: Organization | None
 ) -> int:
     """A new stock document (adjustment, count, transfer leg) for `owner`'s stock."""
-    owner_id = owner.pk if owner is not None else _default_owner(scope, location)
+    owner_id = owner.pk if owner is not None else default_stock_owner(scope, location)
     return _operable(scope, action, StockAt(owner_id, location.pk), location, owner_id)
 
 

@@ -403,11 +403,7 @@ def pick(request):
             qty = Decimal(quantity)
             if not qty.is_finite() or qty <= 0:
                 raise ValidationError("Enter a positive quantity.")
-            owner_id = (
-                location.operator_id
-                if location.operator_id in request.scope.org_ids
-                else request.scope.org_id
-            )
+            owner_id = services.default_stock_owner(request.scope, location)
             picks = services.fefo_allocate(
                 owner_id=owner_id, product=product, location=location, quantity=qty
             )
