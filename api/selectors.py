@@ -53,7 +53,7 @@ def product_json(scope: Scope, p: Product) -> dict:
         "is_active": p.is_active,
     }
     # Cost is the owner's secret: only the owner's own orgs ever get it.
-    if scope.is_platform_staff or p.owner_id in scope.org_ids:
+    if scope.owns(p.owner_id):
         data["cost"] = str(p.cost)
     return data
 

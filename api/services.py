@@ -5,29 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing.entitlements import Feature, require
 from orgs.access import Scope
 from orgs.audit import audit
+from orgs.policy import Action, require
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
 MAX_ACTIVE_TOKENS = 20
 
 
-def _require_admin(scope: Scope) -> None:
-    if scope.read_only or not scope.is_admin or scope.org_id is None:
-        raise PermissionDenied("Only an organization admin manages API tokens.")
-
-
 @transaction.atomic
 def api_token_create(*, scope: Scope, name: str) -> tuple[ApiToken, str]:
     """A new token for the active organization. Returns (token, raw); raw is shown once."""
-    _require_admin(scope)
-    require(scope, Feature.API_ACCESS)
+    require(scope, Action.API_TOKEN_CREATE)
     name = name.strip()
     if not name:
         raise ValidationError("Name the token (e.g. “ERP sync”).")
@@ -51,7 +45,7 @@ def api_token_create(*, scope: Scope, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def api_token_revoke(*, scope: Scope, token: ApiToken) -> ApiToken:
     """Revoke a token; revoking twice is a no-op."""
-    _require_admin(scope)
+    require(scope, Action.API_TOKEN_REVOKE)
     token = ApiToken.objects.visible_to(scope).select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         return token

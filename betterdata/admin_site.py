@@ -17,12 +17,7 @@ def _scope(request):
 
 def is_network_super_admin(request) -> bool:
     scope = _scope(request)
-    return bool(
-        scope is not None
-        and not scope.is_platform_staff
-        and scope.is_super_admin
-        and scope.org_id == scope.root_org_id
-    )
+    return bool(scope is not None and scope.is_network_root_super_admin)
 
 
 class ScopedAdminSite(admin.AdminSite):

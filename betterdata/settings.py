@@ -69,7 +69,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.scope",
             ],
-            "builtins": ["billing.templatetags.entitlements"],
+            "builtins": ["billing.templatetags.entitlements", "orgs.templatetags.policy"],
         },
     }
 ]

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from betterdata.email import queue_email
+from orgs import policy
 from orgs.access import Scope, root_of
 from orgs.audit import audit
 from orgs.models import (
@@ -115,8 +116,8 @@ def unscoped_admin_emails(org_id: int) -> list[str]:
 
 
 def _refuse_read_only(scope: Scope | None) -> None:
-    if scope is not None and scope.read_only:
-        raise PermissionDenied("This is a read-only preview.")
+    if scope is not None:  # webhooks and tasks change plans without a viewer
+        policy.refuse_read_only(scope)
 
 
 @transaction.atomic
@@ -270,9 +271,7 @@ def organization_change_plan(
 
 
 def _require_org_admin(scope: Scope) -> Organization:
-    _refuse_read_only(scope)
-    if scope.is_platform_staff or not scope.is_admin or scope.org_id is None:
-        raise PermissionDenied("Only an admin of the organization can change its plan.")
+    policy.require(scope, policy.Action.ORGANIZATION_CHANGE_PLAN)
     return Organization.objects.visible_to(scope).get(pk=scope.org_id)
 
 
@@ -692,16 +691,6 @@ _HANDLERS = {
 # --- Network billing (the root's ORG_SUPER_ADMIN) -------------------------------------------
 
 
-def is_network_root_admin(scope: Scope | None) -> bool:
-    return bool(
-        scope is not None
-        and not scope.is_platform_staff
-        and scope.is_super_admin
-        and scope.org_id is not None
-        and scope.org_id == scope.root_org_id
-    )
-
-
 SETTABLE_MODES = {
     "owned": (BillingMode.INCLUDED, BillingMode.ADD_ON),
     "partner": (BillingMode.FREE, BillingMode.ADD_ON, BillingMode.INCLUDED),
@@ -715,14 +704,10 @@ def organization_set_billing_mode(
     """The root sets how a linked organization is billed, within the rules: subsidiaries are
     INCLUDED (or a separate ADD_ON); a partner may be sponsored (INCLUDED / ADD_ON, at least
     PRO) or left FREE; a SELF_PAY organization, or one billed by another network, pays its own."""
-    _refuse_read_only(scope)
-    if not is_network_root_admin(scope):
-        raise PermissionDenied("Only the network's super admin sets billing modes.")
+    policy.require(scope, policy.Action.ORGANIZATION_SET_BILLING_MODE, org)
     if org.pk == scope.org_id:
         raise ValidationError("The root organization is the MASTER account.")
     owned = org.pk in scope.org_ids
-    if not owned and org.pk not in scope.partner_org_ids:
-        raise PermissionDenied("This organization is not linked to your network.")
     allowed = SETTABLE_MODES["owned" if owned else "partner"]
     if billing_mode not in allowed:
         raise ValidationError(

@@ -152,7 +152,7 @@ def _amounts(checkout) -> dict:
 
 
 def _network_admin(request):
-    if not services.is_network_root_admin(request.scope):
+    if request.scope is None or not request.scope.is_network_root_super_admin:
         raise PermissionDenied("Network billing is for the root organization's super admin.")
 
 

@@ -184,8 +184,10 @@ class TransferStatus(models.TextChoices):
 
 class TransferQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> TransferQuerySet:
+        # Internal documents: the owner's only, never a partner at a shared end (visibility.md).
         return self.filter(
-            scope.located_q(owner="owner_id", locations=["from_location_id", "to_location_id"])
+            scope.located_q(owner="owner_id", locations=["from_location_id", "to_location_id"]),
+            owner_id__in=scope.org_ids,
         )
 
 
@@ -251,7 +253,11 @@ class CountStatus(models.TextChoices):
 
 class StockCountQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> StockCountQuerySet:
-        return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
+        # Internal documents: the owner's only, never the location's operator (visibility.md).
+        return self.filter(
+            scope.located_q(owner="owner_id", locations=["location_id"]),
+            owner_id__in=scope.org_ids,
+        )
 
 
 class StockCount(models.Model):

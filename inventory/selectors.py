@@ -253,6 +253,6 @@ def own_products(scope: Scope) -> QuerySet:
 
 def product_bom(scope: Scope, product: Product) -> list:
     """The bill of materials of a product the viewer owns (components are its own products)."""
-    if not (scope.is_platform_staff or product.owner_id in scope.org_ids):
+    if not scope.owns(product.owner_id):
         return []
     return list(product.bom_lines.select_related("component"))

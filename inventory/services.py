@@ -19,14 +19,13 @@ from django.utils import timezone
 
 from billing.entitlements import (
     EXTRA_LOCATION_PRICE,
-    Feature,
     LimitReached,
     check_sku_limit,
-    require,
 )
 from orgs.access import Scope
 from orgs.audit import audit
 from orgs.models import Location, Organization
+from orgs.policy import Action, StockAt, require
 
 from .ledger import Posting, stock_post
 from .models import (
@@ -58,24 +57,10 @@ MAX_IMPORT_ROWS = 5_000
 IMPORT_COLUMNS = ("sku", "name", "description", "unit_of_measure", "price", "cost", "is_active")
 
 
-def _refuse_read_only(scope: Scope) -> None:
-    if scope.read_only:
-        raise PermissionDenied("This is a preview; nothing can be changed here.")
-
-
 def _catalog_owner(scope: Scope) -> Organization:
     """Products are created for the active organization, by its admins."""
-    _refuse_read_only(scope)
-    require(scope, Feature.PRODUCTS_CREATE)
-    if not scope.is_admin:
-        raise PermissionDenied("Only organization admins manage the catalog.")
+    require(scope, Action.PRODUCT_CREATE)
     return Organization.objects.select_for_update().get(pk=scope.org_id)
-
-
-def _own_product(scope: Scope, product: Product) -> None:
-    if product.owner_id not in scope.administered_org_ids:
-        # Partners see shared products read-only; editing them is simply not there.
-        raise PermissionDenied("This product belongs to another organization.")
 
 
 # ---- products -------------------------------------------------------------------------------
@@ -126,9 +111,8 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, scope: Scope, product: Product, image=None, **changes) -> Product:
-    _refuse_read_only(scope)
-    require(scope, Feature.PRODUCTS_CREATE)
-    _own_product(scope, product)
+    # Partners see shared products read-only; editing them is simply not there.
+    require(scope, Action.PRODUCT_EDIT, product)
     product = Product.objects.select_for_update().get(pk=product.pk)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
@@ -156,9 +140,8 @@ def bom_set(
     *, scope: Scope, product: Product, lines: Sequence[tuple[Product, Decimal]]
 ) -> list[BomLine]:
     """Replace a product's bill of materials; components must be the owner's products."""
-    _refuse_read_only(scope)
-    require(scope, Feature.PRODUCTS_CREATE)
-    _own_product(scope, product)
+    # Partners see shared products read-only; editing them is simply not there.
+    require(scope, Action.PRODUCT_EDIT, product)
     seen = set()
     for component, quantity in lines:
         if component.pk == product.pk:
@@ -325,25 +308,40 @@ def managed_location_ids(scope: Scope) -> list[int]:
     return own if limit is None else own[:limit]
 
 
-def _operable(scope: Scope, location: Location) -> int:
-    """Check the viewer may run own-inventory operations at a location; returns the owner id."""
-    _refuse_read_only(scope)
-    require(scope, Feature.INVENTORY_MANAGE_OWN)
+def default_stock_owner(scope: Scope, location: Location) -> int | None:
+    """Whose stock a write at a location is about when the caller does not say: the
+    operator's at the viewer's own locations; otherwise the active organization's own stock
+    placed there (LUXE BOND at Amazon FBA). The policy then checks the viewer owns it."""
+    if location.operator_id in scope.org_ids:
+        return location.operator_id
+    return scope.org_id
+
+
+def _operable(
+    scope: Scope, action: Action, target: object, location: Location, owner_id: int | None
+) -> int:
+    """The write policy first (the viewer must OWN the stock; operating the location is not
+    enough), then where the viewer may work and the plan's location allowance. Returns the
+    owner id."""
+    require(scope, action, target)
     if location.pk not in scope.location_ids and not scope.is_platform_staff:
         raise PermissionDenied("You cannot work at this location.")
-    if scope.member_location_ids is not None and location.pk not in scope.member_location_ids:
-        raise PermissionDenied("You have no rights at this location.")
-    if location.operator_id in scope.org_ids:
-        if location.pk not in managed_location_ids(scope):
-            limit = scope.limits.locations
-            raise LimitReached(
-                f"Your plan manages inventory at {limit} location{'s' if limit != 1 else ''}; "
-                f"{location.code} is beyond it. Add a location for ${EXTRA_LOCATION_PRICE}/mo, or "
-                "upgrade to ENTERPRISE for unlimited locations."
-            )
-        return location.operator_id
-    # Own stock placed at a partner's location (LUXE BOND at Amazon FBA): the active org's.
-    return scope.org_id
+    if location.operator_id in scope.org_ids and location.pk not in managed_location_ids(scope):
+        limit = scope.limits.locations
+        raise LimitReached(
+            f"Your plan manages inventory at {limit} location{'s' if limit != 1 else ''}; "
+            f"{location.code} is beyond it. Add a location for ${EXTRA_LOCATION_PRICE}/mo, or "
+            "upgrade to ENTERPRISE for unlimited locations."
+        )
+    return owner_id
+
+
+def _operable_new(
+    scope: Scope, action: Action, location: Location, owner: Organization | None
+) -> int:
+    """A new stock document (adjustment, count, transfer leg) for `owner`'s stock."""
+    owner_id = owner.pk if owner is not None else default_stock_owner(scope, location)
+    return _operable(scope, action, StockAt(owner_id, location.pk), location, owner_id)
 
 
 def _product_of_owner(product: Product, owner_id: int) -> None:
@@ -363,9 +361,10 @@ def stock_adjust(
     lot: str = "",
     expiry: dt.date | None = None,
     note: str = "",
+    owner: Organization | None = None,
 ):
-    """A signed adjustment with a reason code (damaged, found, …)."""
-    owner_id = _operable(scope, location)
+    """A signed adjustment with a reason code (damaged, found, …) of stock the viewer owns."""
+    owner_id = _operable_new(scope, Action.STOCK_ADJUST, location, owner)
     _product_of_owner(product, owner_id)
     if reason_code not in AdjustmentReason.values:
         raise ValidationError("Choose a reason.")
@@ -417,12 +416,13 @@ def transfer_create(
     lines: Sequence[tuple[Product, Decimal]],
     idempotency_key: str,
     note: str = "",
+    owner: Organization | None = None,
 ) -> Transfer:
     """Dispatch stock between two own locations: lots by FEFO, posted out now, in on arrival."""
     if from_location.pk == to_location.pk:
         raise ValidationError("Choose two different locations.")
-    owner_id = _operable(scope, from_location)
-    if _operable(scope, to_location) != owner_id:
+    owner_id = _operable_new(scope, Action.TRANSFER_CREATE, from_location, owner)
+    if _operable_new(scope, Action.TRANSFER_CREATE, to_location, owner) != owner_id:
         raise ValidationError("Both locations must hold the same owner's stock.")
     existing = Transfer.objects.filter(out_batch__idempotency_key=idempotency_key).first()
     if existing:
@@ -468,7 +468,7 @@ def transfer_create(
 def transfer_receive(*, scope: Scope, transfer: Transfer) -> Transfer:
     """Arrival at the destination: the TRANSFER_IN half, posted once."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-    _operable(scope, transfer.to_location)
+    _operable(scope, Action.TRANSFER_RECEIVE, transfer, transfer.to_location, transfer.owner_id)
     if transfer.status == TransferStatus.RECEIVED:
         return transfer
     postings = [
@@ -507,10 +507,11 @@ def count_create(
     location: Location,
     kind: str = CountKind.STOCK_TAKE,
     products: Sequence[Product] = (),
+    owner: Organization | None = None,
 ) -> StockCount:
     """Open a count sheet: every lot on hand at the location (stock take) or for the chosen
     products (cycle count), with the expected quantity frozen now."""
-    owner_id = _operable(scope, location)
+    owner_id = _operable_new(scope, Action.STOCK_COUNT_CREATE, location, owner)
     if kind not in CountKind.values:
         raise ValidationError("Choose a count type.")
     if kind == CountKind.CYCLE and not products:
@@ -549,7 +550,7 @@ def count_record(
 ) -> StockCount:
     """Save counted quantities (line id → quantity) on an open sheet."""
     count = StockCount.objects.select_for_update().get(pk=count.pk)
-    _operable(scope, count.location)
+    _operable(scope, Action.STOCK_COUNT_EDIT, count, count.location, count.owner_id)
     if count.status != CountStatus.OPEN:
         raise ValidationError("This count is already posted.")
     lines = {line.pk: line for line in count.lines.all()}
@@ -572,7 +573,7 @@ def count_post(*, scope: Scope, count: StockCount) -> StockCount:
     movements during the count (a receipt, a pick) are not overwritten by it.
     """
     count = StockCount.objects.select_for_update().get(pk=count.pk)
-    _operable(scope, count.location)
+    _operable(scope, Action.STOCK_COUNT_POST, count, count.location, count.owner_id)
     if count.status == CountStatus.POSTED:
         return count
     if count.status != CountStatus.OPEN:

@@ -7,13 +7,14 @@ import uuid
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from billing.entitlements import Feature, LimitReached, require_feature
 from orgs.decorators import admin_view, scoped_view
+from orgs.policy import Action, can, require
 
 from . import exports, selectors, services
 from .forms import (
@@ -197,10 +198,17 @@ def _key() -> str:
     return uuid.uuid4().hex
 
 
+def _prefill(request, *names: str) -> dict:
+    """Initial values from the links on the stock list (location, product)."""
+    return {n: request.GET[n] for n in names if request.GET.get(n)} | {"key": _key()}
+
+
 @scoped_view
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def adjust(request):
-    form = AdjustmentForm(request.POST or None, scope=request.scope, initial={"key": _key()})
+    form = AdjustmentForm(
+        request.POST or None, scope=request.scope, initial=_prefill(request, "location", "product")
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -241,7 +249,11 @@ def transfer_list(request):
 @scoped_view
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def transfer_create(request):
-    form = TransferForm(request.POST or None, scope=request.scope, initial={"key": _key()})
+    form = TransferForm(
+        request.POST or None,
+        scope=request.scope,
+        initial=_prefill(request, "from_location", "product"),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,7 +308,9 @@ def count_list(request):
 @scoped_view
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def count_create(request):
-    form = CountForm(request.POST or None, scope=request.scope)
+    form = CountForm(
+        request.POST or None, scope=request.scope, initial=_prefill(request, "location")
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -354,10 +368,17 @@ def count_detail(request, public_id):
             messages.error(request, " ".join(exc.messages))
         status = 400
         lines = list(count.lines.select_related("product"))
+    is_open = count.status == CountStatus.OPEN
     return render(
         request,
         "inventory/count_detail.html",
-        {"count": count, "lines": lines, "open": count.status == CountStatus.OPEN},
+        {
+            "count": count,
+            "lines": lines,
+            "open": is_open,
+            "can_edit": is_open and can(request.scope, Action.STOCK_COUNT_EDIT, count),
+            "can_post": is_open and can(request.scope, Action.STOCK_COUNT_POST, count),
+        },
         status=status,
     )
 
@@ -382,11 +403,7 @@ def pick(request):
             qty = Decimal(quantity)
             if not qty.is_finite() or qty <= 0:
                 raise ValidationError("Enter a positive quantity.")
-            owner_id = (
-                location.operator_id
-                if location.operator_id in request.scope.org_ids
-                else request.scope.org_id
-            )
+            owner_id = services.default_stock_owner(request.scope, location)
             picks = services.fefo_allocate(
                 owner_id=owner_id, product=product, location=location, quantity=qty
             )
@@ -435,11 +452,11 @@ def _product(request, public_id) -> Product:
 @require_feature(Feature.PRODUCTS_VIEW_SHARED)
 def product_detail(request, public_id):
     product = _product(request, public_id)
-    own = request.scope.is_platform_staff or product.owner_id in request.scope.org_ids
+    own = request.scope.owns(product.owner_id)
     context = {
         "product": product,
         "own": own,
-        "can_edit": own and request.scope.is_admin and request.scope.has(Feature.PRODUCTS_CREATE),
+        "can_edit": can(request.scope, Action.PRODUCT_EDIT, product),
         "margin": product.price - product.cost if own else None,
         "stock": selectors.product_stock(request.scope, product),
         "bom": selectors.product_bom(request.scope, product) if own else [],
@@ -471,8 +488,7 @@ def product_create(request):
 @require_feature(Feature.PRODUCTS_CREATE)
 def product_edit(request, public_id):
     product = _product(request, public_id)
-    if product.owner_id not in request.scope.administered_org_ids:
-        raise PermissionDenied("This product belongs to another organization.")
+    require(request.scope, Action.PRODUCT_EDIT, product)
     initial = {
         "sku": product.sku,
         "name": product.name,

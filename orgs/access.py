@@ -99,6 +99,21 @@ class Scope:
     def is_super_admin(self) -> bool:
         return self.is_platform_staff or self.role == Role.ORG_SUPER_ADMIN
 
+    @property
+    def is_network_root_super_admin(self) -> bool:
+        """The super admin of the network root: network billing, the admin site's network."""
+        return (
+            not self.is_platform_staff
+            and self.role == Role.ORG_SUPER_ADMIN
+            and self.org_id is not None
+            and self.org_id == self.root_org_id
+        )
+
+    def owns(self, org_id: int | None) -> bool:
+        """The row's owner is one of the viewer's organizations: cost, margin and the bill of
+        materials show, and stock writes are allowed (orgs/policy.py)."""
+        return self.is_platform_staff or (org_id is not None and org_id in self.org_ids)
+
     def has(self, feature: object) -> bool:
         return self.is_platform_staff or str(feature) in self.features
 

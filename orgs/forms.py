@@ -12,6 +12,7 @@ from .models import (
     RelationshipType,
     Role,
 )
+from .policy import Action, can
 from .selectors import administered_organizations
 
 OWNING_CHOICES = [(t.value, t.label) for t in RelationshipType if t in OWNING_TYPES]
@@ -19,7 +20,7 @@ OWNING_CHOICES = [(t.value, t.label) for t in RelationshipType if t in OWNING_TY
 
 def role_choices(scope: Scope) -> list[tuple[str, str]]:
     roles = [Role.ORG_ADMIN, Role.MEMBER]
-    if scope.is_super_admin:
+    if can(scope, Action.MEMBERSHIP_GRANT_SUPER_ADMIN):
         roles.insert(0, Role.ORG_SUPER_ADMIN)
     return [(r.value, r.label) for r in roles]
 

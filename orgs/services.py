@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
 
 from betterdata.email import queue_email
-from billing.entitlements import Feature, check_location_limit, locations_in_use, require
+from billing.entitlements import check_location_limit, locations_in_use
 
 from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids
 from .audit import audit
@@ -28,13 +28,9 @@ from .models import (
     RelationshipStatus,
     Role,
 )
+from .policy import Action, require
 
 User = get_user_model()
-
-
-def _require_admin_of(scope: Scope, org: Organization) -> None:
-    if scope.read_only or not scope.can_administer(org.pk):
-        raise PermissionDenied("You do not administer this organization.")
 
 
 def _next_code(prefix: str, model) -> str:
@@ -73,9 +69,8 @@ def relationship_create(
 
     Partner-type links are made by accepting an invitation (partnerships app).
     """
-    _require_admin_of(scope, parent)
-    _require_admin_of(scope, child)
-    require(scope, Feature.MULTI_ORG_HIERARCHY)
+    require(scope, Action.ORGANIZATION_LINK, parent)
+    require(scope, Action.ORGANIZATION_LINK, child)
     if type not in OWNING_TYPES:
         raise ValidationError("Partner, affiliate and franchise links are made by invitation.")
     if parent.pk == child.pk:
@@ -102,8 +97,7 @@ def organization_create_child(
     *, scope: Scope, parent: Organization, name: str, org_type: str, relationship_type: str
 ) -> Organization:
     """Create a subsidiary, division or branch under an organization the viewer administers."""
-    _require_admin_of(scope, parent)
-    require(scope, Feature.MULTI_ORG_HIERARCHY)
+    require(scope, Action.ORGANIZATION_LINK, parent)
     if relationship_type not in OWNING_TYPES:
         raise ValidationError("Choose subsidiary, division or branch.")
     name = name.strip()
@@ -137,8 +131,7 @@ def location_create(
     address: str = "",
 ) -> Location:
     """Add a location the viewer's org operates, within the plan's location allowance."""
-    _require_admin_of(scope, operator)
-    require(scope, Feature.INVENTORY_MANAGE_OWN)
+    require(scope, Action.LOCATION_CREATE, operator)
     # Lock the operator row so two concurrent creations cannot both pass the limit check.
     Organization.objects.select_for_update().filter(pk=operator.pk).first()
     check_location_limit(scope, locations_in_use(operator.pk))
@@ -157,8 +150,7 @@ def location_create(
 
 def _check_role_grant(scope: Scope, org: Organization, role: str) -> None:
     if role == Role.ORG_SUPER_ADMIN:
-        if not scope.is_super_admin:
-            raise PermissionDenied("Only a super admin can grant the super admin role.")
+        require(scope, Action.MEMBERSHIP_GRANT_SUPER_ADMIN, org)
         if _has_owning_parent(org):
             raise ValidationError("The super admin role exists only at the root organization.")
 
@@ -168,7 +160,7 @@ def membership_invite(
     *, scope: Scope, organization: Organization, email: str, role: str, full_name: str = ""
 ) -> Membership:
     """Add a person to an organization; a new person gets an email to set their password."""
-    _require_admin_of(scope, organization)
+    require(scope, Action.MEMBERSHIP_INVITE, organization)
     _check_role_grant(scope, organization, role)
     email = email.strip().lower()
     user, created = User.objects.get_or_create(
@@ -202,18 +194,16 @@ def membership_invite(
     return membership
 
 
-def _require_can_manage(scope: Scope, membership: Membership) -> None:
-    _require_admin_of(scope, membership.organization)
+def _require_can_manage(scope: Scope, membership: Membership, action: Action) -> None:
+    require(scope, action, membership)
     if membership.user_id == scope.user_id:
         raise ValidationError("You cannot change your own membership; ask another admin.")
-    if membership.role == Role.ORG_SUPER_ADMIN and not scope.is_super_admin:
-        raise PermissionDenied("Only a super admin can change a super admin.")
 
 
 @transaction.atomic
 def membership_change_role(*, scope: Scope, membership: Membership, role: str) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    _require_can_manage(scope, membership)
+    _require_can_manage(scope, membership, Action.MEMBERSHIP_CHANGE_ROLE)
     _check_role_grant(scope, membership.organization, role)
     before = membership.role
     if before == role:
@@ -233,7 +223,7 @@ def membership_change_role(*, scope: Scope, membership: Membership, role: str) -
 @transaction.atomic
 def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    _require_can_manage(scope, membership)
+    _require_can_manage(scope, membership, Action.MEMBERSHIP_DEACTIVATE)
     if not membership.is_active:
         return membership
     membership.is_active = False
@@ -247,7 +237,7 @@ def membership_set_locations(
     *, scope: Scope, membership: Membership, locations: list[Location]
 ) -> Membership:
     """A member's per-location rights (django-guardian grants on Location)."""
-    _require_admin_of(scope, membership.organization)
+    require(scope, Action.MEMBERSHIP_SET_LOCATIONS, membership)
     operated = {loc.pk for loc in locations}
     current = {
         loc.pk

@@ -18,6 +18,7 @@ from .forms import (
     RelationshipForm,
 )
 from .models import Location, LocationKind, Membership
+from .policy import Action, require
 
 
 @scoped_view
@@ -30,7 +31,7 @@ def network(request):
 def organization_detail(request, public_id):
     scope = request.scope
     org = selectors.organization_detail(scope, public_id)
-    full_access = scope.is_platform_staff or org.pk in scope.org_ids
+    full_access = scope.owns(org.pk)
     relationship = selectors.relationship_for(scope, org)
     context = {
         "org": org,
@@ -48,18 +49,15 @@ def organization_detail(request, public_id):
     return render(request, "orgs/organization_detail.html", context)
 
 
-def _administered_org(request, public_id):
+def _administered_org(request, public_id, action: Action):
     org = selectors.organization_detail(request.scope, public_id)
-    if not request.scope.can_administer(org.pk):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("You do not administer this organization.")
+    require(request.scope, action, org)
     return org
 
 
 @admin_view
 def member_invite(request, public_id):
-    org = _administered_org(request, public_id)
+    org = _administered_org(request, public_id, Action.MEMBERSHIP_INVITE)
     form = MemberInviteForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,10 +81,7 @@ def _member(request, public_id) -> Membership:
 @admin_view
 def member_edit(request, public_id):
     membership = _member(request, public_id)
-    if not request.scope.can_administer(membership.organization_id):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    require(request.scope, Action.MEMBERSHIP_SET_LOCATIONS, membership)
     role_form = MemberRoleForm(initial={"role": membership.role}, scope=request.scope)
     locations_form = MemberLocationsForm(
         initial={"locations": selectors.member_locations(request.scope, membership)},
@@ -143,7 +138,7 @@ def member_edit(request, public_id):
 @admin_view
 @require_feature(Feature.MULTI_ORG_HIERARCHY)
 def organization_add_child(request, public_id):
-    parent = _administered_org(request, public_id)
+    parent = _administered_org(request, public_id, Action.ORGANIZATION_LINK)
     form = ChildOrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from orgs.access import Scope, partnership_view_scope, scope_for_org_as_role
 from orgs.middleware import PREVIEW_SESSION_KEY
 from orgs.models import Role
+from orgs.policy import Action, can
 
 from .models import Partnership, PartnershipStatus
 
@@ -19,7 +20,7 @@ PREVIEW_EXIT_PATHS = frozenset({"/partnerships/preview/stop/", "/accounts/logout
 
 def previewable(scope: Scope, public_id: str) -> Partnership | None:
     """The active partnership `scope` may preview (as its network side's admin), or None."""
-    if not scope.is_admin or scope.read_only:
+    if not can(scope, Action.PARTNERSHIP_PREVIEW):
         return None
     partnership = (
         Partnership.objects.visible_to(scope)
@@ -27,7 +28,7 @@ def previewable(scope: Scope, public_id: str) -> Partnership | None:
         .select_related("relationship__child")
         .first()
     )
-    if partnership is None or not scope.can_administer(partnership.relationship.parent_id):
+    if partnership is None or not can(scope, Action.PARTNERSHIP_PREVIEW, partnership):
         return None
     return partnership
 

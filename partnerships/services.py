@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from betterdata.email import queue_email
-from billing.entitlements import Feature, require
 from orgs.access import Scope, build_scope
 from orgs.audit import audit
 from orgs.models import (
@@ -35,6 +34,7 @@ from orgs.models import (
     RelationshipStatus,
     Role,
 )
+from orgs.policy import Action, require
 from orgs.services import _next_code
 
 from .models import (
@@ -133,17 +133,6 @@ def _check_usable(invitation: Invitation) -> None:
 # --- invitations (inviting side) ------------------------------------------------------------
 
 
-def _require_writable(scope: Scope) -> None:
-    if scope.read_only:
-        raise PermissionDenied("This is a read-only preview.")
-
-
-def _require_admin_of(scope: Scope, org_id: int) -> None:
-    _require_writable(scope)
-    if not scope.is_admin or not scope.can_administer(org_id):
-        raise PermissionDenied("You do not administer this organization.")
-
-
 def _check_shared_locations(
     scope: Scope, network_org: Organization, locations: Sequence[Location], extra_ok=()
 ) -> None:
@@ -186,8 +175,7 @@ def invitation_create(
     party: Party | None = None,
 ) -> tuple[Invitation, str]:
     """Invite a company to a partnership by email; returns the invitation and its link token."""
-    _require_admin_of(scope, network_org.pk)
-    require(scope, Feature.PARTNERSHIPS_CREATE)
+    require(scope, Action.INVITATION_SEND, network_org)
     company_name = company_name.strip()
     email = email.strip().lower()
     if not company_name:
@@ -254,7 +242,7 @@ def invitation_create(
 
 
 def _locked_for_sender(scope: Scope, invitation: Invitation) -> Invitation:
-    _require_admin_of(scope, invitation.inviting_org_id)
+    require(scope, Action.INVITATION_MANAGE, invitation)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(f"This invitation is {invitation.get_status_display().lower()}.")
@@ -282,7 +270,7 @@ def invitation_resend(*, scope: Scope, invitation: Invitation) -> str:
 @transaction.atomic
 def invitation_revoke(*, scope: Scope, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    _require_admin_of(scope, invitation.inviting_org_id)
+    require(scope, Action.INVITATION_MANAGE, invitation)
     if invitation.status == InvitationStatus.REVOKED:
         return invitation  # a double click
     if invitation.status != InvitationStatus.PENDING:
@@ -499,7 +487,7 @@ def partnership_update(
         .select_related("relationship__parent")
         .get(pk=partnership.pk)
     )
-    _require_admin_of(scope, partnership.relationship.parent_id)
+    require(scope, Action.PARTNERSHIP_EDIT_TERMS, partnership)
     if partnership.status == PartnershipStatus.ENDED:
         raise ValidationError("This partnership has ended; it can no longer be changed.")
     if role not in PartnershipRole.values:
@@ -543,8 +531,8 @@ def partnership_end(*, scope: Scope, partnership: Partnership) -> Partnership:
         .select_related("relationship__parent", "relationship__child")
         .get(pk=partnership.pk)
     )
+    require(scope, Action.PARTNERSHIP_END, partnership)
     mine, other = _side_of(scope, partnership)
-    _require_admin_of(scope, mine)
     if partnership.status == PartnershipStatus.ENDED:
         return partnership  # a double click
     partnership.status = PartnershipStatus.ENDED
@@ -575,7 +563,7 @@ def partnership_end(*, scope: Scope, partnership: Partnership) -> Partnership:
 @transaction.atomic
 def partnership_preview_start(*, scope: Scope, partnership: Partnership) -> None:
     """Audit that an admin of the network side looks at the partner's view (read-only)."""
-    _require_admin_of(scope, partnership.relationship.parent_id)
+    require(scope, Action.PARTNERSHIP_PREVIEW, partnership)
     if partnership.status != PartnershipStatus.ACTIVE:
         raise ValidationError("Only an active partnership can be previewed.")
     audit(
@@ -598,7 +586,7 @@ def partnership_preview_stop(*, scope: Scope, partnership_public_id: str) -> Non
 
 @transaction.atomic
 def message_post(*, scope: Scope, partnership: Partnership, body: str) -> Message:
-    _require_writable(scope)
+    require(scope, Action.PARTNERSHIP_MESSAGE, partnership)
     mine, other = _side_of(scope, partnership)
     body = body.strip()
     if not body:
@@ -641,9 +629,7 @@ def notifications_mark_all_read(*, scope: Scope) -> int:
 @transaction.atomic
 def notification_preferences_set(*, scope: Scope, channels: dict[str, str]) -> None:
     """channels: kind -> both / in_app / email / off, for known kinds only."""
-    _require_writable(scope)
-    if scope.user_id is None:
-        raise PermissionDenied
+    require(scope, Action.NOTIFICATION_PREFERENCES_SET)
     unknown = set(channels) - set(KINDS)
     if unknown:
         raise ValidationError(f"Unknown notification kind: {', '.join(sorted(unknown))}.")
@@ -672,7 +658,7 @@ def _clean_party_fields(fields: dict) -> dict:
 
 @transaction.atomic
 def party_create(*, scope: Scope, owner: Organization, **fields) -> Party:
-    _require_admin_of(scope, owner.pk)
+    require(scope, Action.PARTY_CREATE, owner)
     fields = _clean_party_fields(fields)
     if Party.objects.visible_to(scope).filter(owner=owner, name__iexact=fields["name"]).exists():
         raise ValidationError(f"{owner.name} already has a party named {fields['name']}.")
@@ -684,7 +670,7 @@ def party_create(*, scope: Scope, owner: Organization, **fields) -> Party:
 @transaction.atomic
 def party_update(*, scope: Scope, party: Party, **fields) -> Party:
     party = Party.objects.select_for_update().get(pk=party.pk)
-    _require_admin_of(scope, party.owner_id)
+    require(scope, Action.PARTY_EDIT, party)
     fields = _clean_party_fields(fields)
     before = {k: getattr(party, k) for k in fields}
     if (
@@ -712,7 +698,7 @@ def party_update(*, scope: Scope, party: Party, **fields) -> Party:
 def party_contact_add(
     *, scope: Scope, party: Party, name: str, title: str = "", email: str = "", phone: str = ""
 ) -> PartyContact:
-    _require_admin_of(scope, party.owner_id)
+    require(scope, Action.PARTY_EDIT, party)
     if not name.strip():
         raise ValidationError("Enter the contact's name.")
     contact = PartyContact.objects.create(

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing.entitlements import FEATURES, Feature, require, require_feature
+from billing.entitlements import FEATURES, Feature, require_feature
 from orgs.decorators import admin_view, scoped_view
 from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.models import Party
+from orgs.policy import Action, can
+from orgs.policy import require as require_policy
 
 from . import selectors, services
 from .forms import (
@@ -48,7 +50,7 @@ def partnership_list(request):
         request.GET.get("page")
     )
     page.object_list = selectors.with_shared_counts(scope, list(page.object_list))
-    can_invite = scope.is_admin and scope.has(Feature.PARTNERSHIPS_CREATE) and not scope.read_only
+    can_invite = can(scope, Action.INVITATION_SEND)
     invitations = list(selectors.pending_invitations(scope)[:50]) if can_invite else []
     return render(
         request,
@@ -137,26 +139,23 @@ def _detail_context(request, partnership, **extra):
         "shared_locations": selectors.shared_locations(scope, partnership),
         "thread": selectors.messages_for(scope, partnership),
         "message_form": MessageForm(),
-        "can_post": partnership.status == PartnershipStatus.ACTIVE and not scope.read_only,
+        "can_post": (
+            partnership.status == PartnershipStatus.ACTIVE
+            and can(scope, Action.PARTNERSHIP_MESSAGE, partnership)
+        ),
         "can_edit": (
             is_network_side
-            and scope.is_admin
-            and scope.can_administer(rel.parent_id)
-            and not scope.read_only
             and partnership.status != PartnershipStatus.ENDED
+            and can(scope, Action.PARTNERSHIP_EDIT_TERMS, partnership)
         ),
         "can_end": (
             partnership.status == PartnershipStatus.ACTIVE
-            and scope.is_admin
-            and not scope.read_only
-            and (scope.can_administer(rel.parent_id) or scope.can_administer(rel.child_id))
+            and can(scope, Action.PARTNERSHIP_END, partnership)
         ),
         "can_preview": (
             partnership.status == PartnershipStatus.ACTIVE
             and is_network_side
-            and scope.is_admin
-            and scope.can_administer(rel.parent_id)
-            and not scope.read_only
+            and can(scope, Action.PARTNERSHIP_PREVIEW, partnership)
         ),
     }
     context.update(extra)
@@ -189,8 +188,7 @@ def partnership_welcome(request, public_id):
 def partnership_edit(request, public_id):
     scope = request.scope
     partnership = selectors.partnership_detail(scope, public_id)
-    if not scope.can_administer(partnership.relationship.parent_id):
-        raise PermissionDenied("Only the inviting side's admins change a partnership's terms.")
+    require_policy(scope, Action.PARTNERSHIP_EDIT_TERMS, partnership)
     form = PartnershipEditForm(
         request.POST or None,
         scope=scope,
@@ -459,9 +457,7 @@ def party_list(request):
     form = PartyForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not scope.is_admin or scope.org_id is None:
-            raise PermissionDenied("Only admins record parties.")
-        require(scope, Feature.PARTNERSHIPS_CREATE)
+        require_policy(scope, Action.PARTY_CREATE)
         if form.is_valid():
             try:
                 from orgs.models import Organization
@@ -499,9 +495,7 @@ def party_detail(request, public_id):
     contact_form = PartyContactForm()
     status = 200
     if request.method == "POST":
-        if not scope.can_administer(party.owner_id) or not scope.is_admin:
-            raise PermissionDenied("Only admins change parties.")
-        require(scope, Feature.PARTNERSHIPS_CREATE)
+        require_policy(scope, Action.PARTY_EDIT, party)
         try:
             if request.POST.get("action") == "contact":
                 contact_form = PartyContactForm(request.POST)
@@ -528,10 +522,8 @@ def party_detail(request, public_id):
             "form": form,
             "contact_form": contact_form,
             "contacts": selectors.party_contacts(scope, party),
-            "can_edit": scope.is_admin
-            and scope.can_administer(party.owner_id)
-            and scope.has(Feature.PARTNERSHIPS_CREATE),
-            "can_invite": scope.is_admin and scope.has(Feature.PARTNERSHIPS_CREATE),
+            "can_edit": can(scope, Action.PARTY_EDIT, party),
+            "can_invite": can(scope, Action.INVITATION_SEND),
         },
         status=status,
     )

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from betterdata.email import queue_email
-from billing.entitlements import Feature, require
 from inventory.models import Product
 from orgs.access import Scope
 from orgs.audit import audit
 from orgs.models import ADMIN_ROLES, Location, Membership, Organization, Party
+from orgs.policy import Action, require
 
 from . import selectors
 from .models import POStatus, PurchaseOrder, PurchaseOrderLine
@@ -30,24 +30,6 @@ class LineInput:
     product: Product
     quantity: Decimal
     unit_price: Decimal
-
-
-def _refuse_read_only(scope: Scope) -> None:
-    if scope.read_only:
-        raise PermissionDenied("This is a read-only preview.")
-
-
-def _require_buyer_side(scope: Scope, po: PurchaseOrder) -> None:
-    _refuse_read_only(scope)
-    if not (scope.is_platform_staff or po.buyer_id in scope.org_ids):
-        raise PermissionDenied("Only the buying organization can do this.")
-    require(scope, Feature.PURCHASE_ORDERS_CREATE)
-
-
-def _require_supplier_side(scope: Scope, po: PurchaseOrder) -> None:
-    _refuse_read_only(scope)
-    if po.supplier_org_id is None or po.supplier_org_id not in scope.org_ids:
-        raise PermissionDenied("Only the supplier this purchase order is addressed to can do this.")
 
 
 def _lock_numbering(buyer_id: int) -> None:
@@ -89,8 +71,7 @@ def purchase_order_create(
     The same request key (one per rendered form) returns the first PO: a double click or a
     retried POST creates nothing twice.
     """
-    _refuse_read_only(scope)
-    require(scope, Feature.PURCHASE_ORDERS_CREATE)
+    require(scope, Action.PO_CREATE)
     buyer_id = scope.org_id
     request_key = (request_key or "").strip()[:64]
     if not request_key:
@@ -173,7 +154,7 @@ def purchase_order_send(*, scope: Scope, po: PurchaseOrder, notify: bool = True)
     `notify=False` is for the demo seed only, which must not mail the demo personas.
     """
     po = _locked(po)
-    _require_buyer_side(scope, po)
+    require(scope, Action.PO_SEND, po)
     if po.status == POStatus.SENT:
         return po
     if po.status != POStatus.DRAFT:
@@ -210,7 +191,7 @@ def purchase_order_send(*, scope: Scope, po: PurchaseOrder, notify: bool = True)
 def purchase_order_acknowledge(*, scope: Scope, po: PurchaseOrder) -> PurchaseOrder:
     """The supplier confirms it received the PO (any plan, FREE included). Idempotent."""
     po = _locked(po)
-    _require_supplier_side(scope, po)
+    require(scope, Action.PO_ACKNOWLEDGE, po)
     if po.status == POStatus.ACKNOWLEDGED:
         return po
     if po.status != POStatus.SENT:
@@ -234,7 +215,7 @@ def purchase_order_acknowledge(*, scope: Scope, po: PurchaseOrder) -> PurchaseOr
 def purchase_order_cancel(*, scope: Scope, po: PurchaseOrder, reason: str = "") -> PurchaseOrder:
     """The buyer cancels an open PO. Cancelling twice is a no-op; a closed PO stays closed."""
     po = _locked(po)
-    _require_buyer_side(scope, po)
+    require(scope, Action.PO_CANCEL, po)
     if po.status == POStatus.CANCELLED:
         return po
     if po.status == POStatus.CLOSED:
@@ -258,7 +239,7 @@ def purchase_order_cancel(*, scope: Scope, po: PurchaseOrder, reason: str = "") 
 def purchase_order_close(*, scope: Scope, po: PurchaseOrder) -> PurchaseOrder:
     """The buyer closes an acknowledged PO once it is fulfilled. Idempotent."""
     po = _locked(po)
-    _require_buyer_side(scope, po)
+    require(scope, Action.PO_CLOSE, po)
     if po.status == POStatus.CLOSED:
         return po
     if po.status != POStatus.ACKNOWLEDGED:

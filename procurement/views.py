@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing.entitlements import Feature, require_feature
+from orgs import policy
 from orgs.decorators import scoped_view
 
 from . import selectors, services
@@ -84,8 +85,12 @@ def _detail(request, po, *, status=200, error=""):
     context = {
         "po": po,
         "lines": selectors.purchase_order_lines(scope, po),
-        "is_buyer": scope.is_platform_staff or po.buyer_id in scope.org_ids,
-        "is_supplier": po.supplier_org_id is not None and po.supplier_org_id in scope.org_ids,
+        "is_buyer": scope.owns(po.buyer_id),
+        "is_supplier": policy.supplier(scope, po),
+        "can": {
+            "send": policy.can(scope, policy.Action.PO_SEND, po),
+            "acknowledge": policy.can(scope, policy.Action.PO_ACKNOWLEDGE, po),
+        },
         "error": error,
         "cancel_form": CancelForm(),
     }

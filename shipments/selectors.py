@@ -21,6 +21,7 @@ from django.utils import timezone
 from inventory.models import Product, StockBalance, StockMovement
 from orgs.access import Scope
 from orgs.models import Location, Organization, Party
+from orgs.policy import Action, can
 from partnerships.models import Partnership, PartnershipStatus
 
 from .models import (
@@ -32,7 +33,6 @@ from .models import (
     Shipment,
     ShipmentStatus,
 )
-from .services import is_owner, is_receiver, is_sender
 
 COUNT_CAP = 10_000
 
@@ -68,7 +68,7 @@ def location_end(scope: Scope, location: Location | None, fallback_org_name: str
 
 
 def party_end(scope: Scope, party: Party) -> End:
-    if scope.is_platform_staff or party.owner_id in scope.org_ids:
+    if scope.owns(party.owner_id):
         return End(party.reference, party.name, "Party (no account)")
     return End("", "External party", is_org=True)
 
@@ -143,8 +143,8 @@ def shipment_detail(scope: Scope, public_id) -> Shipment:
     decorate(scope, shipment)
     shipment.line_list = list(shipment.lines.select_related("product"))
     shipment.asn_or_none = ASN.objects.visible_to(scope).filter(shipment=shipment).first()
-    shipment.can_send = is_sender(scope, shipment) and scope.has("shipments.create")
-    shipment.can_receive = is_receiver(scope, shipment) and scope.has("receipts.confirm")
+    shipment.can_send = can(scope, Action.SHIPMENT_SHIP, shipment)
+    shipment.can_receive = can(scope, Action.SHIPMENT_RECEIVE, shipment)
     return shipment
 
 
@@ -187,8 +187,7 @@ def asn_detail(scope: Scope, public_id) -> ASN:
     asn.can_confirm = (
         asn.status == ASNStatus.AWAITING
         and asn.shipment.status == ShipmentStatus.IN_TRANSIT
-        and is_receiver(scope, asn.shipment)
-        and scope.has("receipts.confirm")
+        and can(scope, Action.ASN_CONFIRM_RECEIPT, asn)
     )
     return asn
 
@@ -254,14 +253,12 @@ def case_detail(scope: Scope, public_id) -> DiscrepancyCase:
     case = get_object_or_404(_cases(scope), public_id=public_id)
     decorate(scope, case.shipment)
     case.message_list = list(case.messages.select_related("author", "author_org"))
-    shipment = case.shipment
-    sender = is_owner(scope, shipment) or is_sender(scope, shipment)
-    receiver = is_receiver(scope, shipment)
     is_open = case.status != CaseStatus.RESOLVED
-    case.can_write = (sender or receiver) and not scope.read_only
-    case.can_accept = is_open and sender and case.missing_quantity > 0
-    case.can_found = is_open and receiver and case.missing_quantity > 0
-    case.can_dispute = is_open and (sender or receiver)
+    missing = case.missing_quantity > 0
+    case.can_write = can(scope, Action.DISCREPANCY_MESSAGE, case)
+    case.can_accept = is_open and missing and can(scope, Action.DISCREPANCY_ACCEPT_SHORTAGE, case)
+    case.can_found = is_open and missing and can(scope, Action.DISCREPANCY_REPORT_FOUND, case)
+    case.can_dispute = is_open and can(scope, Action.DISCREPANCY_DISPUTE, case)
     return case
 
 

@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from billing.entitlements import Feature, require
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind, Product
 from orgs.access import Scope
 from orgs.audit import audit
 from orgs.models import Location, Party
+from orgs.policy import Action, StockAt, require
 
 from . import notify
 from .models import (
@@ -68,43 +68,6 @@ def _next_number(prefix: str, sequence: str) -> str:
         return f"{prefix}-{cur.fetchone()[0]:06d}"
 
 
-def _refuse_read_only(scope: Scope) -> None:
-    if scope.read_only:
-        raise PermissionDenied("This is a preview; nothing can be changed here.")
-
-
-def _in_member_locations(scope: Scope, *location_ids: int | None) -> bool:
-    if scope.member_location_ids is None:
-        return True
-    return any(loc in scope.member_location_ids for loc in location_ids if loc)
-
-
-def is_sender(scope: Scope, shipment: Shipment) -> bool:
-    """The shipping side: the shipper's organization (a member only at its locations)."""
-    if scope.is_platform_staff:
-        return False
-    return shipment.shipper_id in scope.org_ids and _in_member_locations(
-        scope, shipment.origin_id, shipment.destination_id
-    )
-
-
-def is_receiver(scope: Scope, shipment: Shipment) -> bool:
-    """The receiving side: the operator of the destination location."""
-    if scope.is_platform_staff or shipment.receiver_id is None:
-        return False
-    return shipment.receiver_id in scope.org_ids and _in_member_locations(
-        scope, shipment.destination_id
-    )
-
-
-def is_owner(scope: Scope, shipment: Shipment) -> bool:
-    if scope.is_platform_staff:
-        return False
-    return shipment.owner_id in scope.org_ids and _in_member_locations(
-        scope, shipment.origin_id, shipment.destination_id
-    )
-
-
 def _sides(shipment: Shipment) -> set[int]:
     return {o for o in (shipment.owner_id, shipment.shipper_id, shipment.receiver_id) if o}
 
@@ -138,8 +101,7 @@ def shipment_create(
 ) -> Shipment:
     """A DRAFT shipment of the viewer's own goods from one of its locations (or stock it owns
     at a partner's location) to another location or a Party."""
-    _refuse_read_only(scope)
-    require(scope, Feature.SHIPMENTS_CREATE)
+    require(scope, Action.SHIPMENT_CREATE)
     if create_key:
         existing = Shipment.objects.visible_to(scope).filter(create_key=create_key).first()
         if existing:
@@ -155,8 +117,6 @@ def shipment_create(
             raise ValidationError("The origin and the destination must differ.")
     if destination_party is not None and destination_party.owner_id not in scope.org_ids:
         raise ValidationError("Choose a party your organization manages.")
-    if not _in_member_locations(scope, origin.pk):
-        raise PermissionDenied("You may ship only from your own locations.")
     if not lines:
         raise ValidationError("Add at least one line.")
     owners = {line.product.owner_id for line in lines}
@@ -166,6 +126,8 @@ def shipment_create(
         if line.quantity is None or line.quantity <= 0:
             raise ValidationError(f"{line.product.sku}: the quantity must be more than zero.")
     owner_id = owners.pop()
+    # Shipping is a stock write: the viewer owns the goods at the origin (a member: granted).
+    require(scope, Action.SHIPMENT_CREATE, StockAt(owner_id, origin.pk))
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(
@@ -211,13 +173,10 @@ def _locked(scope: Scope, shipment: Shipment) -> Shipment:
 
 
 def _transition(
-    *, scope: Scope, shipment: Shipment, allowed_from: set[str], to: str, side: str
+    *, scope: Scope, shipment: Shipment, allowed_from: set[str], to: str, action: Action
 ) -> tuple[Shipment, str]:
-    _refuse_read_only(scope)
     shipment = _locked(scope, shipment)
-    allowed = {"sender": is_sender, "receiver": is_receiver}[side](scope, shipment)
-    if not allowed:
-        raise PermissionDenied(f"Only the {side} may move this shipment to {to}.")
+    require(scope, action, shipment)
     if shipment.status not in allowed_from:
         raise ValidationError(
             f"{shipment.number} is {shipment.get_status_display().lower()}; it cannot move to "
@@ -230,13 +189,12 @@ def _transition(
 
 @transaction.atomic
 def shipment_book(*, scope: Scope, shipment: Shipment) -> Shipment:
-    require(scope, Feature.SHIPMENTS_CREATE)
     shipment, before = _transition(
         scope=scope,
         shipment=shipment,
         allowed_from={ShipmentStatus.DRAFT},
         to=ShipmentStatus.BOOKED,
-        side="sender",
+        action=Action.SHIPMENT_BOOK,
     )
     shipment.save(update_fields=["status", "updated_at"])
     audit(scope=scope, action="shipment.book", target=shipment, before={"status": before})
@@ -247,13 +205,12 @@ def shipment_book(*, scope: Scope, shipment: Shipment) -> Shipment:
 @transaction.atomic
 def shipment_ship(*, scope: Scope, shipment: Shipment, cartons: int = 0) -> Shipment:
     """BOOKED → IN_TRANSIT: stock leaves the origin, and the receiving side gets an ASN."""
-    require(scope, Feature.SHIPMENTS_CREATE)
     shipment, before = _transition(
         scope=scope,
         shipment=shipment,
         allowed_from={ShipmentStatus.BOOKED},
         to=ShipmentStatus.IN_TRANSIT,
-        side="sender",
+        action=Action.SHIPMENT_SHIP,
     )
     lines = list(shipment.lines.all())
     if shipment.posts_origin:
@@ -322,7 +279,7 @@ def shipment_cancel(*, scope: Scope, shipment: Shipment) -> Shipment:
         shipment=shipment,
         allowed_from={ShipmentStatus.DRAFT, ShipmentStatus.BOOKED},
         to=ShipmentStatus.CANCELLED,
-        side="sender",
+        action=Action.SHIPMENT_CANCEL,
     )
     shipment.save(update_fields=["status", "updated_at"])
     ASN.objects.filter(shipment=shipment, status=ASNStatus.AWAITING).update(
@@ -343,15 +300,14 @@ def shipment_mark_received(*, scope: Scope, shipment: Shipment, idempotency_key:
             shipment=shipment,
             allowed_from={ShipmentStatus.IN_TRANSIT},
             to=ShipmentStatus.RECEIVED,
-            side="sender",
+            action=Action.SHIPMENT_DELIVER,
         )
         shipment.received_at = timezone.now()
         shipment.save(update_fields=["status", "received_at", "updated_at"])
         audit(scope=scope, action="shipment.deliver", target=shipment, before={"status": before})
         _notify_status(scope, shipment)
         return shipment
-    if not is_receiver(scope, shipment):
-        raise PermissionDenied("Only the receiving side may mark this shipment received.")
+    require(scope, Action.SHIPMENT_RECEIVE, shipment)
     asn = ASN.objects.filter(shipment=shipment).first()
     if asn is None or shipment.status != ShipmentStatus.IN_TRANSIT:
         raise ValidationError(
@@ -396,12 +352,9 @@ def asn_confirm_receipt(
     confirmation of a received ASN is refused. Concurrent confirmations serialize on the ASN
     row; the one-receipt-per-ASN constraint and the per-ASN ledger key back this up.
     """
-    _refuse_read_only(scope)
-    require(scope, Feature.RECEIPTS_CONFIRM)
     asn = ASN.objects.select_for_update().select_related("shipment").get(pk=asn.pk)
     shipment = asn.shipment
-    if not is_receiver(scope, shipment):
-        raise PermissionDenied("Only the receiving side may confirm this ASN.")
+    require(scope, Action.ASN_CONFIRM_RECEIPT, asn)
     existing = Receipt.objects.filter(asn=asn).first()
     if existing is not None:
         if existing.idempotency_key == idempotency_key:
@@ -590,23 +543,11 @@ def _case_open(
 # --- discrepancy cases -----------------------------------------------------------------------
 
 
-def _case_side(scope: Scope, case: DiscrepancyCase) -> set[str]:
-    shipment = case.shipment
-    sides = set()
-    if is_owner(scope, shipment) or is_sender(scope, shipment):
-        sides.add("sender")
-    if is_receiver(scope, shipment):
-        sides.add("receiver")
-    return sides
-
-
 @transaction.atomic
 def case_post_message(
     *, scope: Scope, case: DiscrepancyCase, body: str, attachment: UploadedFile | None = None
 ) -> CaseMessage:
-    _refuse_read_only(scope)
-    if not _case_side(scope, case):
-        raise PermissionDenied("Only the two sides of the case may write on it.")
+    require(scope, Action.DISCREPANCY_MESSAGE, case)
     body = body.strip()
     if not body:
         raise ValidationError("Write a message.")
@@ -639,23 +580,19 @@ def case_resolve(
 ) -> DiscrepancyCase:
     """Close a case: the sender accepts the shortage (a credit note both can download), or the
     receiver found the units (the late receipt posts into the owner's stock once)."""
-    _refuse_read_only(scope)
     case = (
         DiscrepancyCase.objects.select_for_update()
         .select_related("shipment", "receipt_line__asn_line__product")
         .get(pk=case.pk)
     )
-    sides = _case_side(scope, case)
-    if not sides:
-        raise PermissionDenied("Only the two sides of the case may resolve it.")
+    require(scope, Action.DISCREPANCY_RESOLVE, case)
     if case.status == CaseStatus.RESOLVED:
         raise ValidationError(f"{case.number} is already resolved.")
     shipment = case.shipment
     asn_line = case.receipt_line.asn_line
     before = case.status
     if resolution == Resolution.ACCEPT_SHORTAGE:
-        if "sender" not in sides:
-            raise PermissionDenied("Only the sending side may accept a shortage.")
+        require(scope, Action.DISCREPANCY_ACCEPT_SHORTAGE, case)
         if case.missing_quantity <= 0:
             raise ValidationError("Nothing is missing on this line; there is nothing to credit.")
         case.credit_note_number = _next_number("CN", "shipments_cn_seq")
@@ -663,8 +600,7 @@ def case_resolve(
             Decimal("0.01")
         )
     elif resolution == Resolution.FOUND:
-        if "receiver" not in sides:
-            raise PermissionDenied("Only the receiving side may report found units.")
+        require(scope, Action.DISCREPANCY_REPORT_FOUND, case)
         missing = case.missing_quantity
         if found_quantity is None or found_quantity <= 0:
             raise ValidationError("Enter how many units were found (more than zero).")
@@ -728,10 +664,8 @@ def case_resolve(
 @transaction.atomic
 def case_dispute(*, scope: Scope, case: DiscrepancyCase, body: str) -> DiscrepancyCase:
     """Either side disputes the other's figures; the case stays open with the reason on it."""
-    _refuse_read_only(scope)
     case = DiscrepancyCase.objects.select_for_update().select_related("shipment").get(pk=case.pk)
-    if not _case_side(scope, case):
-        raise PermissionDenied("Only the two sides of the case may dispute it.")
+    require(scope, Action.DISCREPANCY_DISPUTE, case)
     if case.status == CaseStatus.RESOLVED:
         raise ValidationError(f"{case.number} is already resolved.")
     if not body.strip():

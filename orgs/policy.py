@@ -1,0 +1,438 @@
+"""The one write policy: who may do which action on which object.
+
+Services call `require(scope, Action.X, obj)` first thing; views and templates ask `can(...)`
+to decide which buttons show; the admin saves through the services. Each row of `POLICY`
+declares, side by side, the entitlement feature the action needs (the tier gate, from
+billing/entitlements.py) and the actor rule (who, relative to the object). Writes follow
+ownership (docs/visibility.md): owning the stock, not operating the location, is what lets an
+organization count, adjust, transfer or post it; a party role on a document (the receiving
+operator confirming a receipt) is what lets it act on that document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from billing.entitlements import Feature
+from billing.entitlements import require as require_feature
+
+from .access import Scope
+from .models import Role
+
+
+class Action(StrEnum):
+    PRODUCT_CREATE = "product.create"
+    PRODUCT_EDIT = "product.edit"
+    LOCATION_CREATE = "location.create"
+    STOCK_ADJUST = "stock.adjust"
+    STOCK_COUNT_CREATE = "stock.count.create"
+    STOCK_COUNT_EDIT = "stock.count.edit"
+    STOCK_COUNT_POST = "stock.count.post"
+    TRANSFER_CREATE = "transfer.create"
+    TRANSFER_RECEIVE = "transfer.receive"
+    SHIPMENT_CREATE = "shipment.create"
+    SHIPMENT_BOOK = "shipment.book"
+    SHIPMENT_SHIP = "shipment.ship"
+    SHIPMENT_CANCEL = "shipment.cancel"
+    SHIPMENT_DELIVER = "shipment.deliver"
+    SHIPMENT_RECEIVE = "shipment.receive"
+    ASN_CONFIRM_RECEIPT = "asn.confirm_receipt"
+    DISCREPANCY_MESSAGE = "discrepancy.message"
+    DISCREPANCY_DISPUTE = "discrepancy.dispute"
+    DISCREPANCY_RESOLVE = "discrepancy.resolve"
+    DISCREPANCY_ACCEPT_SHORTAGE = "discrepancy.accept_shortage"
+    DISCREPANCY_REPORT_FOUND = "discrepancy.report_found"
+    PO_CREATE = "po.create"
+    PO_SEND = "po.send"
+    PO_CANCEL = "po.cancel"
+    PO_CLOSE = "po.close"
+    PO_ACKNOWLEDGE = "po.acknowledge"
+    PARTNERSHIP_EDIT_TERMS = "partnership.edit_terms"
+    PARTNERSHIP_END = "partnership.end"
+    PARTNERSHIP_PREVIEW = "partnership.preview"
+    PARTNERSHIP_MESSAGE = "partnership.message"
+    INVITATION_SEND = "invitation.send"
+    INVITATION_MANAGE = "invitation.manage"
+    PARTY_CREATE = "party.create"
+    PARTY_EDIT = "party.edit"
+    ORGANIZATION_LINK = "organization.link"
+    MEMBERSHIP_INVITE = "membership.invite"
+    MEMBERSHIP_GRANT_SUPER_ADMIN = "membership.grant_super_admin"
+    MEMBERSHIP_CHANGE_ROLE = "membership.change_role"
+    MEMBERSHIP_DEACTIVATE = "membership.deactivate"
+    MEMBERSHIP_SET_LOCATIONS = "membership.set_locations"
+    ORGANIZATION_CHANGE_PLAN = "organization.change_plan"
+    ORGANIZATION_SET_BILLING_MODE = "organization.set_billing_mode"
+    API_TOKEN_CREATE = "api_token.create"
+    API_TOKEN_REVOKE = "api_token.revoke"
+    NOTIFICATION_PREFERENCES_SET = "notification.preferences_set"
+
+
+@dataclass(frozen=True, slots=True)
+class StockAt:
+    """An owner's stock at a location: the object of stock writes that create a document
+    (an adjustment, a new count, a transfer leg)."""
+
+    owner_id: int | None
+    location_id: int
+
+
+# ---- who: small predicates over (scope, object) ----------------------------------------------
+
+
+def _at_member_locations(scope: Scope, *location_ids: int | None) -> bool:
+    """A MEMBER acts only where it holds a grant; admins everywhere in their orgs."""
+    if scope.member_location_ids is None:
+        return True
+    return any(loc in scope.member_location_ids for loc in location_ids if loc)
+
+
+def _stock_locations(obj: Any) -> tuple[int | None, ...]:
+    if hasattr(obj, "from_location_id"):  # a Transfer: either end
+        return (obj.from_location_id, obj.to_location_id)
+    return (obj.location_id,)
+
+
+def stock_owner(scope: Scope, obj: Any) -> bool:
+    """Owner of the stock (StockAt, StockCount, Transfer): the owner is one of the viewer's
+    organizations (a MEMBER: with a grant at the location). Operating the location is not
+    enough."""
+    if obj is None:
+        return scope.is_platform_staff or bool(scope.org_ids)
+    return scope.owns(obj.owner_id) and _at_member_locations(scope, *_stock_locations(obj))
+
+
+def shipper(scope: Scope, shipment: Any) -> bool:
+    """The shipping side: the shipper's organization (a member only at its locations)."""
+    if shipment is None:
+        return bool(scope.org_ids)
+    if scope.is_platform_staff:
+        return False
+    return shipment.shipper_id in scope.org_ids and _at_member_locations(
+        scope, shipment.origin_id, shipment.destination_id
+    )
+
+
+def receiver(scope: Scope, shipment: Any) -> bool:
+    """The receiving side: the operator of the destination location (Amazon receiving the
+    owner's goods into its FBA site is a party to that document)."""
+    if shipment is None:
+        return bool(scope.org_ids)
+    if scope.is_platform_staff or shipment.receiver_id is None:
+        return False
+    return shipment.receiver_id in scope.org_ids and _at_member_locations(
+        scope, shipment.destination_id
+    )
+
+
+def goods_owner(scope: Scope, shipment: Any) -> bool:
+    """The owner of the goods on a shipment (it may differ from the shipper)."""
+    if scope.is_platform_staff or shipment is None:
+        return False
+    return shipment.owner_id in scope.org_ids and _at_member_locations(
+        scope, shipment.origin_id, shipment.destination_id
+    )
+
+
+def _shipment_of(obj: Any) -> Any:
+    """An ASN or a discrepancy case acts through its shipment."""
+    return getattr(obj, "shipment", obj)
+
+
+def case_sender(scope: Scope, case: Any) -> bool:
+    shipment = _shipment_of(case)
+    return goods_owner(scope, shipment) or shipper(scope, shipment)
+
+
+def case_receiver(scope: Scope, case: Any) -> bool:
+    return receiver(scope, _shipment_of(case))
+
+
+def case_side(scope: Scope, case: Any) -> bool:
+    return case_sender(scope, case) or case_receiver(scope, case)
+
+
+def buyer(scope: Scope, po: Any) -> bool:
+    if po is None:
+        return scope.is_platform_staff or scope.org_id is not None
+    return scope.owns(po.buyer_id)
+
+
+def supplier(scope: Scope, po: Any) -> bool:
+    if po is None:
+        return bool(scope.org_ids)
+    return po.supplier_org_id is not None and po.supplier_org_id in scope.org_ids
+
+
+def admin_of(org_id_of: Callable[[Any], int | None]) -> Callable[[Scope, Any], bool]:
+    """An admin of the organization the object belongs to (its subtree's admins too)."""
+
+    def rule(scope: Scope, obj: Any) -> bool:
+        if not scope.is_admin:
+            return False
+        if obj is None:
+            return scope.is_platform_staff or scope.org_id is not None
+        org_id = org_id_of(obj)
+        return org_id is not None and scope.can_administer(org_id)
+
+    rule.__name__ = "admin_of"
+    return rule
+
+
+def _pk(obj: Any) -> int | None:
+    return obj.pk
+
+
+def _parent_side(partnership: Any) -> int:
+    return partnership.relationship.parent_id
+
+
+def either_side_admin(scope: Scope, partnership: Any) -> bool:
+    if not scope.is_admin:
+        return False
+    if partnership is None:
+        return True
+    rel = partnership.relationship
+    return scope.can_administer(rel.parent_id) or scope.can_administer(rel.child_id)
+
+
+def either_side(scope: Scope, partnership: Any) -> bool:
+    if partnership is None:
+        return bool(scope.org_ids)
+    rel = partnership.relationship
+    return rel.parent_id in scope.org_ids or rel.child_id in scope.org_ids
+
+
+def own_org_admin(scope: Scope, obj: Any) -> bool:
+    """An admin acting for its active organization (plans, API tokens)."""
+    return not scope.is_platform_staff and scope.is_admin and scope.org_id is not None
+
+
+def member_manager(scope: Scope, membership: Any) -> bool:
+    """An admin of the membership's organization; only a super admin touches a super admin."""
+    if membership is None:
+        return scope.is_admin
+    if not (scope.is_admin and scope.can_administer(membership.organization_id)):
+        return False
+    return membership.role != Role.ORG_SUPER_ADMIN or scope.is_super_admin
+
+
+def network_root_super_admin(scope: Scope, org: Any) -> bool:
+    """The network root's super admin, about an organization linked to its network."""
+    if not scope.is_network_root_super_admin:
+        return False
+    if org is None:
+        return True
+    return org.pk in scope.org_ids or org.pk in scope.partner_org_ids
+
+
+# ---- the table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    feature: Feature | None
+    who: Callable[[Scope, Any], bool]
+    refusal: str
+
+
+POLICY: dict[Action, Rule] = {
+    # Catalog: the owning organization's admins.
+    Action.PRODUCT_CREATE: Rule(
+        Feature.PRODUCTS_CREATE, admin_of(_pk), "Only organization admins manage the catalog."
+    ),
+    Action.PRODUCT_EDIT: Rule(
+        Feature.PRODUCTS_CREATE,
+        admin_of(lambda p: p.owner_id),
+        "This product belongs to another organization.",
+    ),
+    Action.LOCATION_CREATE: Rule(
+        Feature.INVENTORY_MANAGE_OWN, admin_of(_pk), "You do not administer this organization."
+    ),
+    # Stock: its owner, never the operator of the location as such.
+    Action.STOCK_ADJUST: Rule(
+        Feature.INVENTORY_MANAGE_OWN, stock_owner, "Only the owner of this stock may adjust it."
+    ),
+    Action.STOCK_COUNT_CREATE: Rule(
+        Feature.INVENTORY_MANAGE_OWN, stock_owner, "Only the owner of this stock may count it."
+    ),
+    Action.STOCK_COUNT_EDIT: Rule(
+        Feature.INVENTORY_MANAGE_OWN, stock_owner, "Only the owner of this stock may count it."
+    ),
+    Action.STOCK_COUNT_POST: Rule(
+        Feature.INVENTORY_MANAGE_OWN, stock_owner, "Only the owner of this stock may post it."
+    ),
+    Action.TRANSFER_CREATE: Rule(
+        Feature.INVENTORY_MANAGE_OWN,
+        stock_owner,
+        "Only the owner of this stock may transfer it.",
+    ),
+    Action.TRANSFER_RECEIVE: Rule(
+        Feature.INVENTORY_MANAGE_OWN,
+        stock_owner,
+        "Only the owner of this stock may receive its transfer.",
+    ),
+    # Shipments: party roles on the document.
+    Action.SHIPMENT_CREATE: Rule(
+        Feature.SHIPMENTS_CREATE, stock_owner, "You may ship only your own goods."
+    ),
+    Action.SHIPMENT_BOOK: Rule(
+        Feature.SHIPMENTS_CREATE, shipper, "Only the sender may book this shipment."
+    ),
+    Action.SHIPMENT_SHIP: Rule(
+        Feature.SHIPMENTS_CREATE, shipper, "Only the sender may ship this shipment."
+    ),
+    Action.SHIPMENT_CANCEL: Rule(None, shipper, "Only the sender may cancel this shipment."),
+    Action.SHIPMENT_DELIVER: Rule(
+        None, shipper, "Only the sender records a delivery to a party without an account."
+    ),
+    Action.SHIPMENT_RECEIVE: Rule(
+        Feature.RECEIPTS_CONFIRM,
+        receiver,
+        "Only the receiving side may mark this shipment received.",
+    ),
+    Action.ASN_CONFIRM_RECEIPT: Rule(
+        Feature.RECEIPTS_CONFIRM, case_receiver, "Only the receiving side may confirm this ASN."
+    ),
+    Action.DISCREPANCY_MESSAGE: Rule(
+        None, case_side, "Only the two sides of the case may write on it."
+    ),
+    Action.DISCREPANCY_DISPUTE: Rule(
+        None, case_side, "Only the two sides of the case may dispute it."
+    ),
+    Action.DISCREPANCY_RESOLVE: Rule(
+        None, case_side, "Only the two sides of the case may resolve it."
+    ),
+    Action.DISCREPANCY_ACCEPT_SHORTAGE: Rule(
+        None, case_sender, "Only the sending side may accept a shortage."
+    ),
+    Action.DISCREPANCY_REPORT_FOUND: Rule(
+        None, case_receiver, "Only the receiving side may report found units."
+    ),
+    # Purchase orders: buyer and supplier.
+    Action.PO_CREATE: Rule(
+        Feature.PURCHASE_ORDERS_CREATE, buyer, "Only the buying organization can do this."
+    ),
+    Action.PO_SEND: Rule(
+        Feature.PURCHASE_ORDERS_CREATE, buyer, "Only the buying organization can do this."
+    ),
+    Action.PO_CANCEL: Rule(
+        Feature.PURCHASE_ORDERS_CREATE, buyer, "Only the buying organization can do this."
+    ),
+    Action.PO_CLOSE: Rule(
+        Feature.PURCHASE_ORDERS_CREATE, buyer, "Only the buying organization can do this."
+    ),
+    Action.PO_ACKNOWLEDGE: Rule(
+        None, supplier, "Only the supplier this purchase order is addressed to can do this."
+    ),
+    # Partnerships: the network (inviting) side's admins; either side may end or write.
+    Action.PARTNERSHIP_EDIT_TERMS: Rule(
+        None,
+        admin_of(_parent_side),
+        "Only the inviting side's admins change a partnership's terms.",
+    ),
+    Action.PARTNERSHIP_END: Rule(
+        None, either_side_admin, "Only an admin of either side may end a partnership."
+    ),
+    Action.PARTNERSHIP_PREVIEW: Rule(
+        None,
+        admin_of(_parent_side),
+        "Only the inviting side's admins can preview an active partnership.",
+    ),
+    Action.PARTNERSHIP_MESSAGE: Rule(None, either_side, "You are not a party to this partnership."),
+    Action.INVITATION_SEND: Rule(
+        Feature.PARTNERSHIPS_CREATE, admin_of(_pk), "You do not administer this organization."
+    ),
+    Action.INVITATION_MANAGE: Rule(
+        None, admin_of(lambda i: i.inviting_org_id), "You do not administer this organization."
+    ),
+    Action.PARTY_CREATE: Rule(
+        Feature.PARTNERSHIPS_CREATE, admin_of(_pk), "Only admins record parties."
+    ),
+    Action.PARTY_EDIT: Rule(
+        Feature.PARTNERSHIPS_CREATE, admin_of(lambda p: p.owner_id), "Only admins change parties."
+    ),
+    # Organizations and people.
+    Action.ORGANIZATION_LINK: Rule(
+        Feature.MULTI_ORG_HIERARCHY, admin_of(_pk), "You do not administer this organization."
+    ),
+    Action.MEMBERSHIP_INVITE: Rule(None, admin_of(_pk), "You do not administer this organization."),
+    Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
+        None,
+        lambda scope, org: scope.is_super_admin and (org is None or scope.can_administer(org.pk)),
+        "Only a super admin can grant the super admin role.",
+    ),
+    Action.MEMBERSHIP_CHANGE_ROLE: Rule(
+        None, member_manager, "Only a super admin can change a super admin."
+    ),
+    Action.MEMBERSHIP_DEACTIVATE: Rule(
+        None, member_manager, "Only a super admin can change a super admin."
+    ),
+    Action.MEMBERSHIP_SET_LOCATIONS: Rule(
+        None,
+        admin_of(lambda m: m.organization_id),
+        "You do not administer this organization.",
+    ),
+    Action.ORGANIZATION_CHANGE_PLAN: Rule(
+        None, own_org_admin, "Only an admin of the organization can change its plan."
+    ),
+    Action.ORGANIZATION_SET_BILLING_MODE: Rule(
+        None,
+        network_root_super_admin,
+        "Only the network's super admin sets billing modes of organizations linked to it.",
+    ),
+    Action.NOTIFICATION_PREFERENCES_SET: Rule(
+        None, lambda scope, obj: scope.user_id is not None, "Sign in to set your preferences."
+    ),
+    Action.API_TOKEN_CREATE: Rule(
+        Feature.API_ACCESS, own_org_admin, "Only an organization admin manages API tokens."
+    ),
+    # Revoking stays possible after a downgrade.
+    Action.API_TOKEN_REVOKE: Rule(
+        None, own_org_admin, "Only an organization admin manages API tokens."
+    ),
+}
+assert set(POLICY) == set(Action), "every action has exactly one row"
+
+READ_ONLY_REFUSAL = "This is a read-only preview; nothing can be changed here."
+
+
+class ReadOnlyScope(PermissionDenied):
+    """A write attempted in "view as partner": always refused."""
+
+
+class NotAllowed(PermissionDenied):
+    """The actor rule refused: answered 403 (objects out of scope are 404 before this)."""
+
+
+def can(scope: Scope | None, action: Action | str, obj: Any = None) -> bool:
+    """Whether the viewer may do `action` (on `obj`; without one: on some object of its own)."""
+    if scope is None or scope.read_only:
+        return False
+    rule = POLICY[Action(action)]
+    if rule.feature is not None and not scope.has(rule.feature):
+        return False
+    return bool(rule.who(scope, obj))
+
+
+def refuse_read_only(scope: Scope) -> None:
+    """The one place a write under "view as partner" is refused (besides the middleware, which
+    refuses any unsafe request under it)."""
+    if scope.read_only:
+        raise ReadOnlyScope(READ_ONLY_REFUSAL)
+
+
+def require(scope: Scope, action: Action | str, obj: Any = None) -> None:
+    """Refuse unless `can`: a preview → ReadOnlyScope, a tier without the feature →
+    FeatureNotAvailable (the 403 upgrade page), not the right actor → NotAllowed (403)."""
+    refuse_read_only(scope)
+    rule = POLICY[Action(action)]
+    if rule.feature is not None:
+        require_feature(scope, rule.feature)
+    if not rule.who(scope, obj):
+        raise NotAllowed(rule.refusal)
