@@ -142,7 +142,11 @@ class StockMovementQuerySet(TenantQuerySet):
         # ledger batch the viewer's own organization posted (a receipt it confirmed, a
         # shipment it dispatched, sell-through it reported). Never the owner's adjustments,
         # counts or transfers at a location shared with the viewer.
-        q = Q(owner_id__in=scope.org_ids) | Q(batch__acting_org_id__in=scope.org_ids)
+        # The location bound on the second branch is implied (a partner posts at its own or
+        # shared sites) and lets PostgreSQL start from the (location, occurred_at) index.
+        q = Q(owner_id__in=scope.org_ids) | Q(
+            batch__acting_org_id__in=scope.org_ids, location_id__in=scope.location_ids
+        )
         if scope.member_location_ids is not None:
             q &= Q(location_id__in=scope.member_location_ids)
         return self.filter(q)
