@@ -18,7 +18,15 @@ from django.utils import timezone
 from orgs.models import Location, Organization
 
 from .ledger import Posting, stock_post
-from .models import BomLine, MovementKind, Product
+from .models import (
+    BomLine,
+    LedgerBatch,
+    MovementKind,
+    Product,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 
 CATALOG_OWNER = "ORG-003"
 CATALOG = [
@@ -126,9 +134,14 @@ def _history(
     outflow_kind: str,
     rnd: random.Random,
     now: dt.datetime,
+    posted_by: Organization | None = None,
 ) -> None:
     """12 months of movements ending at `finals`: an opening receipt a year ago, monthly
-    outflows, a replenishment six months ago. One batch per location and month."""
+    outflows, a replenishment six months ago. One batch per location and month.
+
+    `posted_by` is the organization that posted them: at a partner's location that is the
+    partner (Amazon confirms receipts and ships orders at its FBA sites, Sephora reports its
+    sell-through), so each partner's movement log shows what it took part in."""
     months = range(11, 0, -1)
     outs = {
         key: {m: rnd.randint(2, 12) * max(1, q // 60) for m in months}
@@ -144,7 +157,7 @@ def _history(
             if q
         ]
         if postings:
-            stock_post(
+            batch, _ = stock_post(
                 scope=None,
                 postings=postings,
                 kind=kind,
@@ -153,6 +166,8 @@ def _history(
                 reference=location.code,
                 occurred_at=when,
             )
+            if posted_by is not None and batch.acting_org_id != posted_by.pk:
+                LedgerBatch.objects.filter(pk=batch.pk).update(acting_org=posted_by)
 
     post("m12-opening", now - dt.timedelta(days=360), MovementKind.RECEIPT, opening)
     for m in months:
@@ -184,9 +199,7 @@ def _catalog(owner: Organization, rows, with_uom: bool) -> dict[str, Product]:
 
 def seed(stdout=None) -> dict[str, Product]:
     # unscoped: the seed builds the world
-    orgs = {
-        o.code: o for o in Organization.objects.filter(code__in=["ORG-002", "ORG-003", "ORG-201"])
-    }
+    orgs = {o.code: o for o in Organization.objects.all()}
     locations = {loc.code: loc for loc in Location.objects.all()}
     products = _catalog(orgs[CATALOG_OWNER], CATALOG, with_uom=False)
     mfg = _catalog(orgs["ORG-002"], MFG_CATALOG, with_uom=True)
@@ -219,6 +232,7 @@ def seed(stdout=None) -> dict[str, Product]:
             outflow_kind=kind,
             rnd=rnd,
             now=now,
+            posted_by=locations[code].operator,
         )
     for n, code in enumerate(INTERNAL_LOCATIONS):
         skus = {sku: 300 + ((i * 7 + n * 13) % 10) * 90 for i, (sku, *_r) in enumerate(CATALOG)}
@@ -262,4 +276,78 @@ def seed(stdout=None) -> dict[str, Product]:
             rnd=rnd,
             now=now,
         )
+    _seed_la_internal(orgs["ORG-003"], locations, products["LB-SER-001"], now)
     return products
+
+
+# LOC-002 (Los Angeles DC) is shared with two partners (Salon Luxe for pick-ups, VitaSource for
+# deliveries); LUXE BOND's internal work there is theirs to never see: a transfer from Dallas
+# and a write-off. A dedicated lot nets to zero (received at Dallas, transferred, written off),
+# so every figure the seed names is unchanged.
+LA_LOT = ("SER001-LA-TST", 48)
+
+
+def _seed_la_internal(owner: Organization, locations, product: Product, now: dt.datetime) -> None:
+    dallas, la = locations["LOC-001"], locations["LOC-002"]
+    lot, units = LA_LOT
+    expiry = (now + dt.timedelta(days=400)).date()
+    known = product.balances.filter(owner=owner, lot=lot).values_list("expiry", flat=True).first()
+    expiry = known or expiry
+
+    def post(tag, when, kind, location, quantity, reason, reference=""):
+        batch, _ = stock_post(
+            scope=None,
+            postings=[Posting(owner.pk, product.pk, location.pk, Decimal(quantity), lot, expiry)],
+            kind=kind,
+            idempotency_key=f"demo:la-internal:{tag}",
+            reason=reason,
+            reference=reference or location.code,
+            occurred_at=when,
+        )
+        if batch.acting_org_id != owner.pk:
+            LedgerBatch.objects.filter(pk=batch.pk).update(acting_org=owner)
+            batch.acting_org = owner
+        return batch
+
+    post("receipt", now - dt.timedelta(days=9), MovementKind.RECEIPT, dallas, units, "Tester run")
+    reference = f"{dallas.code}→{la.code}"
+    out_batch = post(
+        "out",
+        now - dt.timedelta(days=8),
+        MovementKind.TRANSFER_OUT,
+        dallas,
+        -units,
+        "Testers for the LA showroom",
+        reference,
+    )
+    in_batch = post(
+        "in",
+        now - dt.timedelta(days=6),
+        MovementKind.TRANSFER_IN,
+        la,
+        units,
+        "Testers for the LA showroom",
+        reference,
+    )
+    post(
+        "write-off",
+        now - dt.timedelta(days=5),
+        MovementKind.ADJUSTMENT,
+        la,
+        -units,
+        "SAMPLE: testers opened for the LA showroom",
+    )
+    if not Transfer.objects.filter(out_batch=out_batch).exists():
+        transfer = Transfer.objects.create(
+            owner=owner,
+            from_location=dallas,
+            to_location=la,
+            status=TransferStatus.RECEIVED,
+            note="Testers for the LA showroom",
+            out_batch=out_batch,
+            in_batch=in_batch,
+            received_at=in_batch.created_at,
+        )
+        TransferLine.objects.create(
+            transfer=transfer, product=product, lot=lot, expiry=expiry, quantity=units
+        )

@@ -17,10 +17,29 @@ if TYPE_CHECKING:
 
 class ProductQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> ProductQuerySet:
-        # Own products, plus another org's products only where stock the viewer may see
-        # refers to them (read-only; cost is never rendered for those).
-        shared = StockBalance.objects.visible_to(scope).exclude(owner_id__in=scope.org_ids)
-        return self.filter(Q(owner_id__in=scope.org_ids) | Q(pk__in=shared.values("product_id")))
+        # Own products; another org's product only where something the viewer may see refers
+        # to it: a visible stock balance, or a line of a visible shipment or purchase order
+        # (read-only; cost is never rendered for those). Lines of the viewer's own shipments
+        # and of POs it placed carry its own products, so only the others are searched.
+        from procurement.models import PurchaseOrder, PurchaseOrderLine
+        from shipments.models import Shipment, ShipmentLine
+
+        mine = scope.org_ids
+        shared = StockBalance.objects.visible_to(scope).exclude(owner_id__in=mine)
+        shipped = ShipmentLine.objects.filter(
+            shipment__in=Shipment.objects.visible_to(scope).exclude(owner_id__in=mine).values("pk")
+        )
+        ordered = PurchaseOrderLine.objects.filter(
+            purchase_order__in=PurchaseOrder.objects.visible_to(scope)
+            .exclude(buyer_id__in=mine)
+            .values("pk")
+        )
+        return self.filter(
+            Q(owner_id__in=mine)
+            | Q(pk__in=shared.values("product_id"))
+            | Q(pk__in=shipped.values("product_id"))
+            | Q(pk__in=ordered.values("product_id"))
+        )
 
 
 class Product(models.Model):
@@ -119,7 +138,30 @@ class LedgerBatch(models.Model):
 
 class StockMovementQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> StockMovementQuerySet:
-        return self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
+        # The owner's log (members: at granted locations), and otherwise only movements of a
+        # ledger batch the viewer's own organization posted (a receipt it confirmed, a
+        # shipment it dispatched, sell-through it reported). Never the owner's adjustments,
+        # counts or transfers at a location shared with the viewer.
+        # The location bound on the second branch is implied (a partner posts at its own or
+        # shared sites) and lets PostgreSQL start from the (location, occurred_at) index.
+        q = Q(owner_id__in=scope.org_ids) | Q(
+            batch__acting_org_id__in=scope.org_ids, location_id__in=scope.location_ids
+        )
+        if scope.member_location_ids is not None:
+            q &= Q(location_id__in=scope.member_location_ids)
+        return self.filter(q)
+
+    def summed_into_visible_balances(self, scope: Scope) -> StockMovementQuerySet:
+        """The movements that add up to the stock balances the viewer may see (StockBalance's
+        rule, applied back in time): for balances as of a date only (snapshots, month-end
+        units for storage fees), never listed one by one — the log follows `rule`."""
+        if scope.is_platform_staff:
+            return self.all()
+        rows = self.filter(scope.located_q(owner="owner_id", locations=["location_id"]))
+        lens = scope.lens
+        if lens is not None and not lens.is_platform_staff:
+            rows = rows.filter(lens.located_q(owner="owner_id", locations=["location_id"]))
+        return rows
 
 
 class StockMovement(models.Model):
@@ -184,11 +226,13 @@ class TransferStatus(models.TextChoices):
 
 class TransferQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> TransferQuerySet:
-        # Internal documents: the owner's only, never a partner at a shared end (visibility.md).
-        return self.filter(
-            scope.located_q(owner="owner_id", locations=["from_location_id", "to_location_id"]),
-            owner_id__in=scope.org_ids,
-        )
+        # Internal: the owner only, never a partner, even the operator of one end.
+        q = Q(owner_id__in=scope.org_ids)
+        if scope.member_location_ids is not None:
+            q &= Q(from_location_id__in=scope.member_location_ids) | Q(
+                to_location_id__in=scope.member_location_ids
+            )
+        return self.filter(q)
 
 
 class Transfer(models.Model):
@@ -253,11 +297,11 @@ class CountStatus(models.TextChoices):
 
 class StockCountQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> StockCountQuerySet:
-        # Internal documents: the owner's only, never the location's operator (visibility.md).
-        return self.filter(
-            scope.located_q(owner="owner_id", locations=["location_id"]),
-            owner_id__in=scope.org_ids,
-        )
+        # Internal: the owner only (members: at granted locations).
+        q = Q(owner_id__in=scope.org_ids)
+        if scope.member_location_ids is not None:
+            q &= Q(location_id__in=scope.member_location_ids)
+        return self.filter(q)
 
 
 class StockCount(models.Model):

@@ -170,9 +170,14 @@ def grand_total(rows: list[dict]) -> dict:
 
 
 def snapshot_at(scope: Scope, at: dt.date, f: StockFilter = StockFilter()) -> list[dict]:
-    """Stock as it stood at the end of `at`, replayed from the movements (not from balances)."""
+    """Stock as it stood at the end of `at`, replayed from the movements (not from balances).
+
+    A snapshot is balances as of a date, so it sums the movements behind the balances the
+    viewer may see (a partner: the owner's stock at its shared locations); it never lists them."""
     end = dt.datetime.combine(at + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    qs = _apply(StockMovement.objects.visible_to(scope).filter(occurred_at__lt=end), f)
+    qs = _apply(
+        StockMovement.objects.summed_into_visible_balances(scope).filter(occurred_at__lt=end), f
+    )
     rows = (
         qs.values(
             "owner__code",
@@ -198,7 +203,7 @@ def snapshot_at(scope: Scope, at: dt.date, f: StockFilter = StockFilter()) -> li
 def movements_for(scope: Scope, f: StockFilter = StockFilter()) -> QuerySet:
     return (
         _apply(StockMovement.objects.visible_to(scope), f)
-        .select_related("product", "location", "owner", "batch")
+        .select_related("product", "location__operator", "owner", "batch")
         .order_by("-occurred_at", "-id")
     )
 

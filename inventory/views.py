@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from billing.entitlements import Feature, LimitReached, require_feature
 from orgs.decorators import admin_view, scoped_view
+from orgs.ends import location_end
 from orgs.policy import Action, can, require
 
 from . import exports, selectors, services
@@ -241,7 +242,9 @@ def adjust(request):
 @scoped_view
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def transfer_list(request):
-    qs = Transfer.objects.visible_to(request.scope).select_related("from_location", "to_location")
+    qs = Transfer.objects.visible_to(request.scope).select_related(
+        "from_location__operator", "to_location__operator"
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inventory/transfers.html", {"page": page})
 
@@ -280,7 +283,9 @@ def transfer_create(request):
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def transfer_detail(request, public_id):
     transfer = get_object_or_404(
-        Transfer.objects.visible_to(request.scope).select_related("from_location", "to_location"),
+        Transfer.objects.visible_to(request.scope).select_related(
+            "from_location__operator", "to_location__operator"
+        ),
         public_id=public_id,
     )
     if request.method == "POST":
@@ -291,7 +296,9 @@ def transfer_detail(request, public_id):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Received at {transfer.to_location.code}.")
+            messages.success(
+                request, f"Received at {location_end(request.scope, transfer.to_location).text}."
+            )
         return redirect("inventory:transfer_detail", public_id=transfer.public_id)
     lines = transfer.lines.select_related("product")
     return render(request, "inventory/transfer_detail.html", {"transfer": transfer, "lines": lines})

@@ -63,6 +63,24 @@ PARTNERSHIPS = [
         [],
         "Wholesale professional line, quarterly POs.",
     ),
+    # LOC-002 (Los Angeles DC) is shared with two partners of LUXE BOND Distribution: both see
+    # LUXE BOND's stock there, and each only its own documents (docs/visibility.md).
+    (
+        "ORG-003",
+        "ORG-301",
+        "PARTNER",
+        "CUSTOMER",
+        ["LOC-002"],
+        "Salon pick-ups at the Los Angeles DC, booked 48 h ahead; net 30.",
+    ),
+    (
+        "ORG-003",
+        "ORG-202",
+        "PARTNER",
+        "SUPPLIER",
+        ["LOC-002"],
+        "Co-packed vitamin C serum delivered to the Los Angeles DC; net 30.",
+    ),
     ("ORG-401", "ORG-201", "PARTNER", "SUPPLIER", [], "Medical packaging, net 45."),
     ("ORG-402", "ORG-201", "PARTNER", "SUPPLIER", [], "Component trays, net 45."),
 ]

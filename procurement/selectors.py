@@ -30,9 +30,9 @@ def purchase_orders_for(
         qs = qs.filter(buyer_id__in=scope.org_ids)
     elif direction == "incoming":
         qs = qs.filter(supplier_org_id__in=scope.org_ids)
-    return qs.select_related("buyer", "supplier_org", "supplier_party", "ship_to").order_by(
-        "-created_at", "-id"
-    )
+    return qs.select_related(
+        "buyer", "supplier_org", "supplier_party", "ship_to__operator"
+    ).order_by("-created_at", "-id")
 
 
 def attach_totals(scope: Scope, orders) -> list[PurchaseOrder]:
@@ -57,7 +57,7 @@ def attach_totals(scope: Scope, orders) -> list[PurchaseOrder]:
 def purchase_order_detail(scope: Scope, public_id) -> PurchaseOrder:
     return get_object_or_404(
         PurchaseOrder.objects.visible_to(scope).select_related(
-            "buyer", "supplier_org", "supplier_party", "ship_to", "created_by"
+            "buyer", "supplier_org", "supplier_party", "ship_to__operator", "created_by"
         ),
         public_id=public_id,
     )

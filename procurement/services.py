@@ -16,6 +16,7 @@ from betterdata.email import queue_email
 from inventory.models import Product
 from orgs.access import Scope
 from orgs.audit import audit
+from orgs.ends import location_end_for_org
 from orgs.models import ADMIN_ROLES, Location, Membership, Organization, Party
 from orgs.policy import Action, require
 
@@ -180,6 +181,9 @@ def purchase_order_send(*, scope: Scope, po: PurchaseOrder, notify: bool = True)
                 context={
                     "po": po,
                     "buyer": po.buyer,
+                    # The supplier sees where to deliver as its scope allows: the buyer
+                    # organization, never an internal location it cannot see.
+                    "ship_to_end": location_end_for_org(po.supplier_org, po.ship_to),
                     "lines": po.lines.count(),
                     "site_url": settings.SITE_URL,
                 },

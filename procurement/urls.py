@@ -13,6 +13,11 @@ urlpatterns = [
         name="purchase_order_detail",
     ),
     path(
+        "purchase-orders/<uuid:public_id>/pdf/",
+        views.purchase_order_pdf,
+        name="purchase_order_pdf",
+    ),
+    path(
         "purchase-orders/<uuid:public_id>/send/",
         views.purchase_order_send,
         name="purchase_order_send",

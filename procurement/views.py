@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from billing.entitlements import Feature, require_feature
@@ -80,7 +82,7 @@ def purchase_order_create(request):
     )
 
 
-def _detail(request, po, *, status=200, error=""):
+def _context(request, po) -> dict:
     scope = request.scope
     context = {
         "po": po,
@@ -91,10 +93,13 @@ def _detail(request, po, *, status=200, error=""):
             "send": policy.can(scope, policy.Action.PO_SEND, po),
             "acknowledge": policy.can(scope, policy.Action.PO_ACKNOWLEDGE, po),
         },
-        "error": error,
-        "cancel_form": CancelForm(),
     }
     context["total"] = sum((line.total for line in context["lines"]), 0)
+    return context
+
+
+def _detail(request, po, *, status=200, error=""):
+    context = _context(request, po) | {"error": error, "cancel_form": CancelForm()}
     return render(request, "procurement/purchase_order_detail.html", context, status=status)
 
 
@@ -103,6 +108,22 @@ def _detail(request, po, *, status=200, error=""):
 def purchase_order_detail(request, public_id):
     po = selectors.purchase_order_detail(request.scope, public_id)
     return _detail(request, po)
+
+
+@scoped_view
+@require_feature(Feature.PURCHASE_ORDERS_VIEW)
+def purchase_order_pdf(request, public_id):
+    """The order as a document, for either side (the supplier reads ship-to as the buyer)."""
+    from weasyprint import HTML
+
+    po = selectors.purchase_order_detail(request.scope, public_id)
+    html = render_to_string(
+        "procurement/purchase_order_pdf.html", _context(request, po), request=request
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{po.number}.pdf"'
+    return response
 
 
 def _run(request, public_id, action, done: str):

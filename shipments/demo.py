@@ -4,6 +4,8 @@ Each persona gets a realistic view: Amazon has inbound ASNs to receive, a receiv
 with an open discrepancy case and returns to LUXE BOND; LUXE BOND also has internal transfers
 (Dallas → LA) that Amazon must never see, Sephora VMI replenishments, supplier deliveries to
 the Fort Worth plant (LOC-005), a wholesale delivery to Salon Luxe and shipments to Ulta.
+At the Los Angeles DC (LOC-002), shared with Salon Luxe and with VitaSource, each of the two
+has its own documents (pick-ups; deliveries with a receipt and a discrepancy case).
 """
 
 from __future__ import annotations
@@ -249,7 +251,78 @@ SHIPMENTS = [
         -18,
         [("LB-MSK-001", 96, "")],
     ),
+    # LOC-002 (Los Angeles DC) is shared with Salon Luxe (pick-ups) and VitaSource
+    # (deliveries): each sees its own documents there, never the other's.
+    (
+        "la-pickup-1",
+        "ORG-003",
+        "ORG-003",
+        "LOC-002",
+        "LOC-301",
+        T,
+        "Salon Luxe pick-up",
+        1,
+        [("LB-HAI-001", 36, "L2406C")],
+    ),
+    (
+        "la-pickup-recv",
+        "ORG-003",
+        "ORG-003",
+        "LOC-002",
+        "LOC-301",
+        R,
+        "Salon Luxe pick-up",
+        -4,
+        [("LB-OIL-001", 24, "L2405A")],
+    ),
+    (
+        "la-vita-1",
+        "ORG-003",
+        "ORG-202",
+        None,
+        "LOC-002",
+        T,
+        "DHL Express",
+        6,
+        [("LB-SER-001", 120, "VS-LA-02")],
+    ),
+    (
+        "la-vita-recv",
+        "ORG-003",
+        "ORG-202",
+        None,
+        "LOC-002",
+        R,
+        "DHL Express",
+        -8,
+        [("LB-SER-001", 96, "VS-LA-01")],
+    ),
 ]
+
+# Receipts that came up short on their first line: (units missing, receipt note, the case's
+# messages as (author org, body); None = the receipt note, written by the receiving side).
+SHORT_RECEIPTS = {
+    "fba-in-recv": (
+        12,
+        "Pallet 2 arrived with one carton missing (12 units).",
+        [
+            ("ORG-101", None),
+            (
+                "ORG-003",
+                "Our packing list shows 10 cartons sealed at our DC; checking the dock camera "
+                "footage.",
+            ),
+        ],
+    ),
+    "la-vita-recv": (
+        10,
+        "10 units missing, carton 4 crushed.",
+        [
+            ("ORG-003", None),
+            ("ORG-202", "Carton 4 left our dock intact; we are claiming with DHL."),
+        ],
+    ),
+}
 
 
 def _next(prefix: str, sequence: str) -> str:
@@ -329,14 +402,15 @@ def seed(stdout=None) -> None:
             confirming_org=destination.operator,
             note="Seeded receipt (documents only; the inventory seed holds the stock figures).",
         )
+        missing, note, thread = SHORT_RECEIPTS.get(key, (0, "", []))
         for i, line in enumerate(asn_lines):
-            short = key == "fba-in-recv" and i == 0
+            short = bool(missing) and i == 0
             receipt_line = ReceiptLine.objects.create(
                 receipt=receipt,
                 asn_line=line,
-                received_quantity=line.expected_quantity - (12 if short else 0),
+                received_quantity=line.expected_quantity - (missing if short else 0),
                 reason_code=ReasonCode.SHORT if short else "",
-                note="Pallet 2 arrived with one carton missing (12 units)." if short else "",
+                note=note if short else "",
             )
             if short:
                 case = DiscrepancyCase.objects.create(
@@ -348,13 +422,10 @@ def seed(stdout=None) -> None:
                     reason_code=ReasonCode.SHORT,
                     due_date=today + dt.timedelta(days=8),
                 )
-                amazon, luxe = orgs["ORG-101"], orgs["ORG-003"]
-                CaseMessage.objects.create(case=case, author_org=amazon, body=receipt_line.note)
-                CaseMessage.objects.create(
-                    case=case,
-                    author_org=luxe,
-                    body="Our packing list shows 10 cartons sealed at our DC; checking the dock camera footage.",
-                )
+                for author, body in thread:
+                    CaseMessage.objects.create(
+                        case=case, author_org=orgs[author], body=body or receipt_line.note
+                    )
     partnership = Partnership.objects.filter(
         relationship__parent=orgs["ORG-003"], relationship__child=orgs["ORG-101"]
     ).first()

@@ -36,17 +36,24 @@ class ShipmentQuerySet(TenantQuerySet):
 
 
 def shipment_visibility_q(scope: Scope, prefix: str = "") -> Q:
-    """Owner's shipments (members: at their locations), another owner's shipments touching a
-    location its partnership shares with the viewer, and shipments the viewer's orgs send or
-    receive (a supplier's dispatch, a customer's inbound delivery)."""
+    """Documents follow parties, not places (docs/visibility.md): the owner's orgs (members: an
+    end at a granted location), the shipper or receiver, and the operator of one end. Never
+    "another owner's shipment at a location shared with the viewer": two partners sharing one
+    location see disjoint documents there."""
     p = prefix
-    q = scope.located_q(owner=f"{p}owner_id", locations=[f"{p}origin_id", f"{p}destination_id"])
+    own = Q(**{f"{p}owner_id__in": scope.org_ids})
     party = Q(**{f"{p}shipper_id__in": scope.org_ids}) | Q(**{f"{p}receiver_id__in": scope.org_ids})
     if scope.member_location_ids is not None:
-        party &= Q(**{f"{p}origin_id__in": scope.member_location_ids}) | Q(
+        at_granted = Q(**{f"{p}origin_id__in": scope.member_location_ids}) | Q(
             **{f"{p}destination_id__in": scope.member_location_ids}
         )
-    return q | party
+        own &= at_granted
+        party &= at_granted
+    # MEMBER scopes hold only granted operated locations.
+    operator = Q(**{f"{p}origin_id__in": scope.operated_location_ids}) | Q(
+        **{f"{p}destination_id__in": scope.operated_location_ids}
+    )
+    return own | party | operator
 
 
 class Shipment(models.Model):
@@ -195,6 +202,12 @@ class ReasonCode(models.TextChoices):
     OTHER = "OTHER", "Other"
 
 
+class ReceiptQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> ReceiptQuerySet:
+        # A receipt is visible exactly when its shipment is.
+        return self.filter(shipment_visibility_q(scope, prefix="asn__shipment__"))
+
+
 class Receipt(models.Model):
     """The confirmation of one ASN. One per ASN: the constraint that makes posting exactly-once."""
 
@@ -208,6 +221,8 @@ class Receipt(models.Model):
     ledger_batch_id = models.BigIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
     confirmed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-confirmed_at", "-id"]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from inventory.models import Product, StockBalance, StockMovement
 from orgs.access import Scope
+from orgs.ends import End, location_end, party_end
 from orgs.models import Location, Organization, Party
 from orgs.policy import Action, can
 from partnerships.models import Partnership, PartnershipStatus
@@ -49,28 +50,6 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > COUNT_CAP
-
-
-@dataclass(frozen=True)
-class End:
-    code: str
-    name: str
-    detail: str = ""
-    is_org: bool = False
-
-
-def location_end(scope: Scope, location: Location | None, fallback_org_name: str) -> End:
-    if location is None:
-        return End("", fallback_org_name, is_org=True)
-    if scope.is_platform_staff or location.pk in scope.location_ids:
-        return End(location.code, location.name, location.city)
-    return End("", location.operator.name, is_org=True)
-
-
-def party_end(scope: Scope, party: Party) -> End:
-    if scope.owns(party.owner_id):
-        return End(party.reference, party.name, "Party (no account)")
-    return End("", "External party", is_org=True)
 
 
 def decorate(scope: Scope, shipment: Shipment) -> Shipment:
@@ -182,7 +161,9 @@ def asn_detail(scope: Scope, public_id) -> ASN:
     asn = get_object_or_404(_asns(scope), public_id=public_id)
     decorate(scope, asn.shipment)
     asn.line_list = list(asn.lines.select_related("product", "receipt_line__case"))
-    asn.receipt_or_none = Receipt.objects.filter(asn=asn).select_related("confirmed_by").first()
+    asn.receipt_or_none = (
+        Receipt.objects.visible_to(scope).filter(asn=asn).select_related("confirmed_by").first()
+    )
     _attach_on_hand(scope, asn)
     asn.can_confirm = (
         asn.status == ASNStatus.AWAITING
@@ -266,9 +247,8 @@ def case_detail(scope: Scope, public_id) -> DiscrepancyCase:
 
 
 def receipt_history(scope: Scope) -> QuerySet[Receipt]:
-    visible = ASN.objects.visible_to(scope).filter(status=ASNStatus.RECEIVED)
     return (
-        Receipt.objects.filter(asn__in=visible)
+        Receipt.objects.visible_to(scope)
         .select_related(
             "asn__shipment__origin__operator",
             "asn__shipment__destination__operator",
@@ -343,8 +323,10 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
         rate = getattr(partnership, "storage_rate", None)
         rate_unit = rate.per_unit_month if rate else Decimal("0")
         rate_cubic = rate.per_cubic_metre_month if rate else Decimal("0")
+        # Month-end units are balances as of a date: they follow StockBalance's rule (the
+        # network's stock at the shared locations), not the movement log's.
         rows = (
-            StockMovement.objects.visible_to(scope)
+            StockMovement.objects.summed_into_visible_balances(scope)
             .filter(owner_id=network.pk, location__in=locations)
             .annotate(month=TruncMonth("occurred_at"))
             .values("month", "product_id")

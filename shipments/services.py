@@ -17,7 +17,8 @@ from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind, Product
 from orgs.access import Scope
 from orgs.audit import audit
-from orgs.models import Location, Party
+from orgs.ends import location_end_for_org
+from orgs.models import Location, Organization, Party
 from orgs.policy import Action, StockAt, require
 
 from . import notify
@@ -461,12 +462,19 @@ def asn_confirm_receipt(
     ]
     _notify_status(scope, shipment)
     senders = {shipment.owner_id, shipment.shipper_id} - {shipment.receiver_id}
-    if senders:
+    # One email per sending organization: each sees the destination as its own scope allows
+    # (a supplier that dispatched to an internal site reads the receiving organization).
+    for org in Organization.objects.filter(pk__in=senders).order_by("pk"):  # unscoped: address
         notify.email(
-            org_ids=senders,
+            org_ids=[org.pk],
             kind="shipment_status",
             template="shipments/email/shipment_received",
-            context={"shipment": shipment, "asn": asn, "cases": len(cases)},
+            context={
+                "shipment": shipment,
+                "asn": asn,
+                "cases": len(cases),
+                "destination_end": location_end_for_org(org, shipment.destination),
+            },
         )
     if cases:
         title = f"{len(cases)} discrepanc{'y' if len(cases) == 1 else 'ies'} on {asn.number}"

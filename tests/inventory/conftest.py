@@ -35,8 +35,9 @@ VISIBLE_LOCATIONS = {
     "ops@amazon.example": {"LOC-101", "LOC-102", "LOC-103"},
     "vmi@sephora.example": {"LOC-104"},
     "admin@packagepro.example": {"LOC-201", "LOC-202"},
-    "admin@vitasource.example": set(),
-    "admin@salonluxe.example": set(),
+    # LOC-002 is shared with both (deliveries, pick-ups): LUXE BOND's stock there.
+    "admin@vitasource.example": {"LOC-002"},
+    "admin@salonluxe.example": {"LOC-002"},
     "admin@medsupply.example": set(),
 }
 ALL_STOCK_LOCATIONS = set().union(*VISIBLE_LOCATIONS.values())

@@ -140,11 +140,13 @@ def test_network_admin_dashboard_has_totals_and_chart(login):
 @pytest.mark.parametrize("email", PERSONAS)
 def test_products_list_follows_visibility(login, email):
     text = login(email).get("/products/").content.decode()
-    sees_luxe = bool(VISIBLE_LOCATIONS[email] & {"LOC-001", "LOC-101", "LOC-104"})
+    sees_luxe = bool(VISIBLE_LOCATIONS[email] & {"LOC-001", "LOC-002", "LOC-101", "LOC-104"})
     assert ("LB-SER-001" in text) == sees_luxe
     assert ("PP-BTL-030" in text) == (email == "admin@packagepro.example")
+    # ORG-002's raw material: its owner, and VitaSource, whose PO and delivery name it.
     assert ("RM-VITC-001" in text) == (
-        email in {"super@luxebond.example", "admin@mfg.luxebond.example"}
+        email
+        in {"super@luxebond.example", "admin@mfg.luxebond.example", "admin@vitasource.example"}
     )
 
 

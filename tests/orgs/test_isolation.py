@@ -41,22 +41,26 @@ EXPECTED = {
         },
     ),
     "admin@dist.luxebond.example": (
-        {"ORG-003", "ORG-101", "ORG-102"},
+        {"ORG-003", "ORG-101", "ORG-102", "ORG-202", "ORG-301"},
         {"LOC-001", "LOC-002", "LOC-003", "LOC-004", "LOC-101", "LOC-102", "LOC-103", "LOC-104"},
     ),
     "admin@mfg.luxebond.example": (
         {"ORG-002", "ORG-201", "ORG-202", "ORG-203", "ORG-204", "ORG-205", "ORG-301"},
         {"LOC-005"},
     ),
-    "member@dist.luxebond.example": ({"ORG-003", "ORG-101", "ORG-102"}, {"LOC-001"}),
+    "member@dist.luxebond.example": (
+        {"ORG-003", "ORG-101", "ORG-102", "ORG-202", "ORG-301"},
+        {"LOC-001"},
+    ),
     "ops@amazon.example": ({"ORG-101", "ORG-003"}, {"LOC-101", "LOC-102", "LOC-103"}),
     "vmi@sephora.example": ({"ORG-102", "ORG-003"}, {"LOC-104"}),
     "admin@packagepro.example": (
         {"ORG-201", "ORG-002", "ORG-401", "ORG-402"},
         {"LOC-201", "LOC-202"},
     ),
-    "admin@vitasource.example": ({"ORG-202", "ORG-002"}, set()),
-    "admin@salonluxe.example": ({"ORG-301", "ORG-002"}, {"LOC-301"}),
+    # Both are also partners of ORG-003, which shares LOC-002 (Los Angeles DC) with them.
+    "admin@vitasource.example": ({"ORG-202", "ORG-002", "ORG-003"}, {"LOC-002"}),
+    "admin@salonluxe.example": ({"ORG-301", "ORG-002", "ORG-003"}, {"LOC-301", "LOC-002"}),
     "admin@medsupply.example": ({"ORG-401", "ORG-201"}, {"LOC-401"}),
 }
 # Orgs whose own data (codes, plan, locations) the persona sees in full.

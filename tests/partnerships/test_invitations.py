@@ -190,7 +190,8 @@ def test_wrong_logged_in_email_is_refused(invite, login):
 
 
 def test_existing_email_must_log_in_rather_than_register(invite, client):
-    _, token = invite(email="admin@vitasource.example", company_name="VitaSource")
+    # PackagePro: an existing account that is not yet a partner of the inviting ORG-003.
+    _, token = invite(email="admin@packagepro.example", company_name="PackagePro")
     world = _world()
     response = client.post(f"/invitations/{token}/", NEW)
     assert response.status_code == 200 and "Log in to accept" in response.content.decode()

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 ALL_DEMO = {
     ("ORG-003", "ORG-101"),
     ("ORG-003", "ORG-102"),
+    ("ORG-003", "ORG-202"),
+    ("ORG-003", "ORG-301"),
     ("ORG-002", "ORG-201"),
     ("ORG-002", "ORG-202"),
     ("ORG-002", "ORG-203"),
@@ -39,8 +41,8 @@ EXPECTED = {
         ("ORG-401", "ORG-201"),
         ("ORG-402", "ORG-201"),
     },
-    "admin@vitasource.example": {("ORG-002", "ORG-202")},
-    "admin@salonluxe.example": {("ORG-002", "ORG-301")},
+    "admin@vitasource.example": {("ORG-002", "ORG-202"), ("ORG-003", "ORG-202")},
+    "admin@salonluxe.example": {("ORG-002", "ORG-301"), ("ORG-003", "ORG-301")},
     "admin@medsupply.example": {("ORG-401", "ORG-201")},
 }
 

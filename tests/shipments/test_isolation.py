@@ -41,8 +41,9 @@ VISIBLE = {
     "ops@amazon.example": AMAZON,
     "vmi@sephora.example": {"vmi-1", "vmi-2"},
     "admin@packagepro.example": {"supplier-pp"},
-    "admin@vitasource.example": {"supplier-vita"},
-    "admin@salonluxe.example": {"salon-1"},
+    # Both are given LOC-002 (Los Angeles DC) and see only their own documents there.
+    "admin@vitasource.example": {"supplier-vita", "la-vita-1", "la-vita-recv"},
+    "admin@salonluxe.example": {"salon-1", "la-pickup-1", "la-pickup-recv"},
     "admin@medsupply.example": set(),
 }
 # What a partner must never read anywhere on these pages (DESIGN.md §5).
@@ -64,8 +65,8 @@ NEVER = {
     ],
     "vmi@sephora.example": ["LOC-001", "LOC-004", "Dallas", "Miami", "LOC-101", "Amazon", "Ulta"],
     "admin@packagepro.example": ["LOC-005", "Fort Worth", "VitaSource", "Amazon"],
-    "admin@vitasource.example": ["LOC-005", "Fort Worth", "PackagePro"],
-    "admin@salonluxe.example": ["LOC-001", "Amazon", "Ulta"],
+    "admin@vitasource.example": ["LOC-005", "Fort Worth", "PackagePro", "Salon Luxe", "Dallas"],
+    "admin@salonluxe.example": ["LOC-001", "Amazon", "Ulta", "VitaSource", "carton 4", "Dallas"],
     "admin@medsupply.example": ["LUXE BOND", "SHP-0", "ASN-0", "DSC-0"],
 }
 PAGES = [
