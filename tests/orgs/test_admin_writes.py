@@ -512,3 +512,37 @@ def test_partnership_offers_only_administered_locations_to_share(login, demo):
     }
     # Its own locations, and what the partnership already shares (kept, not re-offered wider).
     assert offered == {"LOC-001", "LOC-002", "LOC-003", "LOC-004", "LOC-005", "LOC-104"}
+
+
+def test_network_admin_renames_an_organization_but_never_closes_it(login, demo):
+    client = login("super@luxebond.example")
+    dist = demo.org("ORG-003")
+    url = admin_url(Organization, "change", dist.pk)
+    data = form_data(client.get(url)) | {"name": "LUXE BOND Distribution Inc.", "status": "CLOSED"}
+    assert client.post(url, data).status_code == 302
+    dist.refresh_from_db()
+    assert dist.name == "LUXE BOND Distribution Inc." and dist.status == "ACTIVE"
+    event = AuditEvent.objects.get(action="organization.update", target_id=str(dist.public_id))
+    assert event.after == {"name": "LUXE BOND Distribution Inc."}
+
+
+def test_network_admin_deactivates_and_reactivates_a_member_through_the_services(login, demo):
+    client = login("super@luxebond.example")
+    membership = Membership.objects.get(
+        user=demo.user("member@dist.luxebond.example"), organization=demo.org("ORG-003")
+    )
+    url = admin_url(Membership, "change", membership.pk)
+    data = form_data(client.get(url))
+    assert data.pop("is_active") == "on"
+    assert client.post(url, data).status_code == 302
+    membership.refresh_from_db()
+    assert not membership.is_active
+    assert client.post(url, data | {"is_active": "on"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.is_active
+    actions = set(
+        AuditEvent.objects.filter(target_id=str(membership.public_id)).values_list(
+            "action", flat=True
+        )
+    )
+    assert {"membership.deactivate", "membership.reactivate"} <= actions
