@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core import checks
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Model, Q, QuerySet
 
@@ -292,7 +292,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
             return set()
         try:
             field = self.model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             return set()
         if isinstance(field, models.ForeignKey):
             value = getattr(instance, field.attname)
@@ -306,7 +306,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
         for name in form.fields:
             try:
                 field = self.model._meta.get_field(name)
-            except Exception:
+            except FieldDoesNotExist:
                 continue
             if not field.is_relation or name not in cleaned:
                 continue
