@@ -546,3 +546,19 @@ def test_network_admin_deactivates_and_reactivates_a_member_through_the_services
         )
     )
     assert {"membership.deactivate", "membership.reactivate"} <= actions
+
+
+def test_network_admin_edits_a_party_through_the_service(login, demo):
+    from orgs.models import Party
+
+    client = login("super@luxebond.example")
+    ulta = Party.objects.get(name="Ulta Beauty Inc.")
+    url = admin_url(Party, "change", ulta.pk)
+    data = form_data(client.get(url)) | {
+        "contact_name": "Vendor Desk",
+        "owner": demo.org("ORG-101").pk,
+    }
+    assert client.post(url, data).status_code == 302
+    ulta.refresh_from_db()
+    assert ulta.contact_name == "Vendor Desk" and ulta.owner.code == "ORG-003"
+    assert AuditEvent.objects.filter(action="party.update", target_id=str(ulta.public_id)).exists()
