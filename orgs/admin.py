@@ -4,8 +4,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from betterdata.admin_site import ScopedModelAdmin
+from betterdata.admin_site import ScopedModelAdmin, ServiceRefused
 
+from . import services
 from .models import AuditEvent, Location, Membership, Organization, OrganizationRelationship, Party
 
 
@@ -24,6 +25,13 @@ class OrganizationAdmin(ScopedModelAdmin):
     search_fields = ("code", "name")
     readonly_fields = ("public_id", "created_at", "updated_at")
     network_can_add = False  # new organizations come from the dashboard services
+    # Network admins rename and retype; status is platform staff's, plans are billing's.
+    network_change_fields = ("name", "org_type")
+
+    def service_change(self, request, scope, obj, data, changed):
+        return services.organization_update(
+            scope=scope, organization=obj, name=data["name"], org_type=data["org_type"]
+        )
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -43,11 +51,22 @@ class OrganizationAdmin(ScopedModelAdmin):
 
 @admin.register(OrganizationRelationship)
 class OrganizationRelationshipAdmin(ScopedModelAdmin):
+    """Network admins link two of their organizations through relationship_create (owning
+    types only, no cycles, one owning parent); an existing link is never re-pointed, retyped or
+    re-activated here (partner links belong to their partnership)."""
+
     admin_org_field = "parent"
     list_display = ("parent", "child", "type", "status", "created_at")
     list_filter = ("type", "status", ("parent", RelatedOnlyFieldListFilter))
     autocomplete_fields = ("parent", "child")
     search_fields = ("parent__name", "child__name", "parent__code", "child__code")
+    network_add_fields = ("parent", "child", "type")
+    network_can_change = False
+
+    def service_add(self, request, scope, data):
+        return services.relationship_create(
+            scope=scope, parent=data["parent"], child=data["child"], type=data["type"]
+        )
 
     def save_model(self, request, obj, form, change):
         from django.db import IntegrityError, transaction
@@ -56,7 +75,8 @@ class OrganizationRelationshipAdmin(ScopedModelAdmin):
             with transaction.atomic():
                 super().save_model(request, obj, form, change)
         except IntegrityError as exc:
-            raise ValidationError(str(exc)) from exc
+            # Staff saves write directly: a broken constraint is a form error, not a 500.
+            raise ServiceRefused([str(exc).splitlines()[0]]) from exc
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -87,6 +107,15 @@ class LocationAdmin(ScopedModelAdmin):
     search_fields = ("code", "name", "city")
     autocomplete_fields = ("operator",)
     readonly_fields = ("public_id",)
+    # The operator never changes once set; activation and negative stock stay with staff.
+    network_add_fields = ("operator", "name", "kind", "city", "country", "address")
+    network_change_fields = ("name", "kind", "city", "country", "address")
+
+    def service_add(self, request, scope, data):
+        return services.location_create(scope=scope, **data)
+
+    def service_change(self, request, scope, obj, data, changed):
+        return services.location_update(scope=scope, location=obj, **data)
 
 
 @admin.register(Membership)
@@ -96,6 +125,27 @@ class MembershipAdmin(ScopedModelAdmin):
     list_filter = ("role", "is_active", ("organization", RelatedOnlyFieldListFilter))
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("organization",)
+    # Organization and user are fixed once a membership exists; role and activation go
+    # through the same services as /network/members/ (no self-edits, super admin rules).
+    network_add_fields = ("user", "organization", "role")
+    network_change_fields = ("role", "is_active")
+
+    def service_add(self, request, scope, data):
+        return services.membership_invite(
+            scope=scope,
+            organization=data["organization"],
+            email=data["user"].email,
+            role=data["role"],
+        )
+
+    def service_change(self, request, scope, obj, data, changed):
+        if "is_active" in changed and data["is_active"]:
+            obj = services.membership_reactivate(scope=scope, membership=obj)
+        if "role" in changed:
+            obj = services.membership_change_role(scope=scope, membership=obj, role=data["role"])
+        if "is_active" in changed and not data["is_active"]:
+            obj = services.membership_deactivate(scope=scope, membership=obj)
+        return obj
 
 
 @admin.register(Party)
@@ -104,6 +154,28 @@ class PartyAdmin(ScopedModelAdmin):
     list_display = ("name", "reference", "owner", "contact_email")
     search_fields = ("name", "reference")
     list_filter = (("owner", RelatedOnlyFieldListFilter),)
+    # `organization` (the tenant a party became) is set by accepting an invitation only.
+    network_add_fields = (
+        "owner",
+        "name",
+        "reference",
+        "kind",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "notes",
+    )
+    network_change_fields = network_add_fields[1:]
+
+    def service_add(self, request, scope, data):
+        from partnerships.services import party_create
+
+        return party_create(scope=scope, **data)
+
+    def service_change(self, request, scope, obj, data, changed):
+        from partnerships.services import party_update
+
+        return party_update(scope=scope, party=obj, **data)
 
 
 @admin.register(AuditEvent)

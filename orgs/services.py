@@ -21,9 +21,11 @@ from .models import (
     TIER_FOR_PLAN,
     BillingMode,
     Location,
+    LocationKind,
     Membership,
     Organization,
     OrganizationRelationship,
+    OrgType,
     PlanTier,
     RelationshipStatus,
     Role,
@@ -148,6 +150,83 @@ def location_create(
     return location
 
 
+@transaction.atomic
+def organization_update(
+    *, scope: Scope, organization: Organization, name: str, org_type: str
+) -> Organization:
+    """Rename an administered organization or change its type. Code, plan, billing and status
+    are not edited here: codes are stable, plans change through billing, status through staff."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_admin_of(scope, organization)
+    name = name.strip()
+    if not name:
+        raise ValidationError("Enter a name.")
+    if org_type not in OrgType.values:
+        raise ValidationError("Choose the organization's type.")
+    before = {"name": organization.name, "org_type": organization.org_type}
+    after = {"name": name, "org_type": org_type}
+    changed = [k for k in before if before[k] != after[k]]
+    if not changed:
+        return organization
+    organization.name, organization.org_type = name, org_type
+    organization.save(update_fields=["name", "org_type", "updated_at"])
+    audit(
+        scope=scope,
+        action="organization.update",
+        target=organization,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return organization
+
+
+@transaction.atomic
+def location_update(
+    *,
+    scope: Scope,
+    location: Location,
+    name: str,
+    kind: str,
+    city: str = "",
+    country: str = "",
+    address: str = "",
+) -> Location:
+    """Edit a location's description. The operator never changes (it decides who may see and
+    count there); activation and negative stock are not edited here either, because they bear
+    on the location allowance and the stock ledger."""
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    _require_admin_of(scope, location.operator)
+    name = name.strip()
+    if not name:
+        raise ValidationError("Enter a name.")
+    if kind not in LocationKind.values:
+        raise ValidationError("Choose the kind of location.")
+    fields = ("name", "kind", "city", "country", "address")
+    before = {f: getattr(location, f) for f in fields}
+    after = {
+        "name": name,
+        "kind": kind,
+        "city": city.strip(),
+        "country": country.strip().upper(),
+        "address": address.strip(),
+    }
+    changed = [k for k in fields if before[k] != after[k]]
+    if not changed:
+        return location
+    for k in changed:
+        setattr(location, k, after[k])
+    location.full_clean(exclude=["operator"])
+    location.save(update_fields=changed)
+    audit(
+        scope=scope,
+        action="location.update",
+        target=location,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return location
+
+
 def _check_role_grant(scope: Scope, org: Organization, role: str) -> None:
     if role == Role.ORG_SUPER_ADMIN:
         require(scope, Action.MEMBERSHIP_GRANT_SUPER_ADMIN, org)
@@ -229,6 +308,20 @@ def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     audit(scope=scope, action="membership.deactivate", target=membership, before={"active": True})
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, scope: Scope, membership: Membership) -> Membership:
+    """Give a deactivated member access again, with the role they had."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_can_manage(scope, membership)
+    _check_role_grant(scope, membership.organization, membership.role)
+    if membership.is_active:
+        return membership
+    membership.is_active = True
+    membership.save(update_fields=["is_active"])
+    audit(scope=scope, action="membership.reactivate", target=membership, after={"active": True})
     return membership
 
 

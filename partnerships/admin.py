@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from betterdata.admin_site import ScopedModelAdmin
 
+from . import services
 from .models import Invitation, Message, Partnership
 
 
@@ -13,6 +14,18 @@ class PartnershipAdmin(ScopedModelAdmin):
     filter_horizontal = ("shared_locations",)
     readonly_fields = ("public_id", "relationship")
     network_can_add = False  # partnerships start from an invitation
+    # Status (and its dates) changes only through the dashboard's services: an ended
+    # partnership is never re-activated from here.
+    network_change_fields = ("role", "terms", "shared_locations")
+
+    def service_change(self, request, scope, obj, data, changed):
+        return services.partnership_update(
+            scope=scope,
+            partnership=obj,
+            terms=data["terms"],
+            role=data["role"],
+            shared_locations=list(data["shared_locations"]),
+        )
 
 
 @admin.register(Invitation)
