@@ -29,6 +29,7 @@ class Action(StrEnum):
     PRODUCT_CREATE = "product.create"
     PRODUCT_EDIT = "product.edit"
     LOCATION_CREATE = "location.create"
+    LOCATION_EDIT = "location.edit"
     STOCK_ADJUST = "stock.adjust"
     STOCK_COUNT_CREATE = "stock.count.create"
     STOCK_COUNT_EDIT = "stock.count.edit"
@@ -61,10 +62,12 @@ class Action(StrEnum):
     PARTY_CREATE = "party.create"
     PARTY_EDIT = "party.edit"
     ORGANIZATION_LINK = "organization.link"
+    ORGANIZATION_EDIT = "organization.edit"
     MEMBERSHIP_INVITE = "membership.invite"
     MEMBERSHIP_GRANT_SUPER_ADMIN = "membership.grant_super_admin"
     MEMBERSHIP_CHANGE_ROLE = "membership.change_role"
     MEMBERSHIP_DEACTIVATE = "membership.deactivate"
+    MEMBERSHIP_REACTIVATE = "membership.reactivate"
     MEMBERSHIP_SET_LOCATIONS = "membership.set_locations"
     ORGANIZATION_CHANGE_PLAN = "organization.change_plan"
     ORGANIZATION_SET_BILLING_MODE = "organization.set_billing_mode"
@@ -254,6 +257,10 @@ POLICY: dict[Action, Rule] = {
     Action.LOCATION_CREATE: Rule(
         Feature.INVENTORY_MANAGE_OWN, admin_of(_pk), "You do not administer this organization."
     ),
+    # Describing a location (name, kind, address); its operator never changes.
+    Action.LOCATION_EDIT: Rule(
+        None, admin_of(lambda loc: loc.operator_id), "You do not administer this location."
+    ),
     # Stock: its owner, never the operator of the location as such.
     Action.STOCK_ADJUST: Rule(
         Feature.INVENTORY_MANAGE_OWN, stock_owner, "Only the owner of this stock may adjust it."
@@ -361,6 +368,7 @@ POLICY: dict[Action, Rule] = {
     Action.ORGANIZATION_LINK: Rule(
         Feature.MULTI_ORG_HIERARCHY, admin_of(_pk), "You do not administer this organization."
     ),
+    Action.ORGANIZATION_EDIT: Rule(None, admin_of(_pk), "You do not administer this organization."),
     Action.MEMBERSHIP_INVITE: Rule(None, admin_of(_pk), "You do not administer this organization."),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
         None,
@@ -371,6 +379,9 @@ POLICY: dict[Action, Rule] = {
         None, member_manager, "Only a super admin can change a super admin."
     ),
     Action.MEMBERSHIP_DEACTIVATE: Rule(
+        None, member_manager, "Only a super admin can change a super admin."
+    ),
+    Action.MEMBERSHIP_REACTIVATE: Rule(
         None, member_manager, "Only a super admin can change a super admin."
     ),
     Action.MEMBERSHIP_SET_LOCATIONS: Rule(

@@ -157,7 +157,7 @@ def organization_update(
     """Rename an administered organization or change its type. Code, plan, billing and status
     are not edited here: codes are stable, plans change through billing, status through staff."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    _require_admin_of(scope, organization)
+    require(scope, Action.ORGANIZATION_EDIT, organization)
     name = name.strip()
     if not name:
         raise ValidationError("Enter a name.")
@@ -195,7 +195,7 @@ def location_update(
     count there); activation and negative stock are not edited here either, because they bear
     on the location allowance and the stock ledger."""
     location = Location.objects.select_for_update().get(pk=location.pk)
-    _require_admin_of(scope, location.operator)
+    require(scope, Action.LOCATION_EDIT, location)
     name = name.strip()
     if not name:
         raise ValidationError("Enter a name.")
@@ -315,7 +315,7 @@ def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership
 def membership_reactivate(*, scope: Scope, membership: Membership) -> Membership:
     """Give a deactivated member access again, with the role they had."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    _require_can_manage(scope, membership)
+    _require_can_manage(scope, membership, Action.MEMBERSHIP_REACTIVATE)
     _check_role_grant(scope, membership.organization, membership.role)
     if membership.is_active:
         return membership

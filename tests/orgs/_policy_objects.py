@@ -98,6 +98,8 @@ OBJECTS = {
     Action.PRODUCT_CREATE: lambda: None,
     Action.PRODUCT_EDIT: _product,
     Action.LOCATION_CREATE: lambda: _org("ORG-003"),
+    # LOC-101 is Amazon's; LOC-001 is ORG-003's own warehouse.
+    Action.LOCATION_EDIT: lambda: _loc("LOC-001"),
     # ORG-003's stock at LOC-101, operated by Amazon: only the owner may touch it.
     Action.STOCK_ADJUST: _stock("ORG-003", "LOC-101"),
     Action.STOCK_COUNT_CREATE: _stock("ORG-003", "LOC-101"),
@@ -131,10 +133,12 @@ OBJECTS = {
     Action.PARTY_CREATE: lambda: _org("ORG-003"),
     Action.PARTY_EDIT: _party,
     Action.ORGANIZATION_LINK: lambda: _org("ORG-003"),
+    Action.ORGANIZATION_EDIT: lambda: _org("ORG-003"),
     Action.MEMBERSHIP_INVITE: lambda: _org("ORG-003"),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: lambda: _org("ORG-001"),
     Action.MEMBERSHIP_CHANGE_ROLE: _membership,
     Action.MEMBERSHIP_DEACTIVATE: _membership,
+    Action.MEMBERSHIP_REACTIVATE: _membership,
     Action.MEMBERSHIP_SET_LOCATIONS: _membership,
     Action.ORGANIZATION_CHANGE_PLAN: lambda: None,
     Action.ORGANIZATION_SET_BILLING_MODE: lambda: _org("ORG-101"),
