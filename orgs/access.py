@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q
 
+from rls.context import bypass
+
 from .models import (
     ADMIN_ROLES,
     OWNING_TYPES,
@@ -81,6 +83,8 @@ class Scope:
     limits: object
     memberships: tuple[OrgChoice, ...] = ()
     is_platform_staff: bool = False
+    # Locations operated by org_ids (MEMBER: only granted ones); the RLS policies read it.
+    operated_location_ids: frozenset[int] = frozenset()
     # "View as partner": the partner's scope, shown to the inviting admin; every write refused.
     read_only: bool = False
     preview_of: str = ""
@@ -171,6 +175,7 @@ def root_of(org_id: int) -> int:
     return ancestor_ids(org_id)[-1]
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def build_scope(
     *,
     org: Organization,
@@ -257,6 +262,11 @@ def build_scope(
         features=entitlements.features,
         limits=entitlements.limits,
         memberships=memberships,
+        operated_location_ids=frozenset(
+            own_location_ids
+            if member_location_ids is None
+            else own_location_ids & member_location_ids
+        ),
         read_only=read_only,
         preview_of=preview_of,
     )
@@ -289,6 +299,7 @@ def platform_staff_scope(user_id: int) -> Scope:
     )
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
     """The scope of a logged-in user in their active organization (or their first one)."""
     if user.is_superuser:
@@ -314,6 +325,7 @@ def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
     )
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_ids(*, user_id: int, org_id: int) -> Scope:
     """Celery tasks and commands rebuild the scope from ids, never from ambient state."""
     membership = Membership.objects.select_related("organization").get(

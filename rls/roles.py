@@ -1,0 +1,69 @@
+"""The application's database role: NOSUPERUSER NOBYPASSRLS, so the policies apply to it.
+
+Superusers and BYPASSRLS roles ignore row-level security. Where the configured user is a
+superuser (the embedded pgserver of `make run`, CI's `postgres`), the connection creates the
+role once and switches to it with SET ROLE (Django's OPTIONS["assume_role"]); tables created by
+migrations then belong to the app role, and FORCE ROW LEVEL SECURITY subjects the owner too.
+In production the app logs in as that role directly and nothing here runs.
+"""
+
+from __future__ import annotations
+
+_ready: set[tuple[str, str]] = set()
+
+
+def ensure_role(pg_connection, role: str, dbname: str) -> None:
+    """Create `role` if the session user is a superuser and it is missing; let it create in
+    the public schema. Runs its catalog look-up once per process and database."""
+    if (role, dbname) in _ready:
+        return
+    with pg_connection.cursor() as cur:
+        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+        row = cur.fetchone()
+        if row and row[0]:
+            create = (
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN"
+                f' CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS CREATEDB NOCREATEROLE;'
+                " END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+            cur.execute(create)
+            cur.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+    _ready.add((role, dbname))
+
+
+def adopt_objects(cursor, role: str) -> None:
+    """Give the app role the tables, sequences, views and functions of the public schema
+    that another role (a superuser, before RLS existed) created: an older .data/pg database.
+    Runs only when the session user is a superuser acting as the app role; a no-op otherwise."""
+    cursor.execute("SELECT r.rolsuper, current_user FROM pg_roles r WHERE r.rolname = session_user")
+    is_super, current = cursor.fetchone()
+    if not is_super or current != role:
+        return
+    cursor.execute("RESET ROLE")
+    try:
+        cursor.execute(
+            """
+            SELECT c.relkind, quote_ident(c.relname) FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v', 'm', 'p')
+              AND pg_get_userbyid(c.relowner) <> %s
+              AND NOT (c.relkind = 'S' AND EXISTS (
+                  SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+            """,
+            [role],
+        )
+        kinds = {"r": "TABLE", "p": "TABLE", "S": "SEQUENCE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
+        for kind, name in cursor.fetchall():
+            cursor.execute(f'ALTER {kinds[kind]} {name} OWNER TO "{role}"')
+        cursor.execute(
+            """
+            SELECT p.oid::regprocedure::text FROM pg_proc p
+            JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
+            """,
+            [role],
+        )
+        for (signature,) in cursor.fetchall():
+            cursor.execute(f'ALTER FUNCTION {signature} OWNER TO "{role}"')
+    finally:
+        cursor.execute(f'SET ROLE "{role}"')
