@@ -28,42 +28,36 @@ def ensure_role(pg_connection, role: str, dbname: str) -> None:
             )
             cur.execute(create)
             cur.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+            adopt_objects(cur, role)
     _ready.add((role, dbname))
 
 
 def adopt_objects(cursor, role: str) -> None:
-    """Give the app role the tables, sequences, views and functions of the public schema
-    that another role (a superuser, before RLS existed) created: an older .data/pg database.
-    Runs only when the session user is a superuser acting as the app role; a no-op otherwise."""
-    cursor.execute("SELECT r.rolsuper, current_user FROM pg_roles r WHERE r.rolname = session_user")
-    is_super, current = cursor.fetchone()
-    if not is_super or current != role:
-        return
-    cursor.execute("RESET ROLE")
-    try:
-        cursor.execute(
-            """
-            SELECT c.relkind, quote_ident(c.relname) FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v', 'm', 'p')
-              AND pg_get_userbyid(c.relowner) <> %s
-              AND NOT (c.relkind = 'S' AND EXISTS (
-                  SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
-            """,
-            [role],
-        )
-        kinds = {"r": "TABLE", "p": "TABLE", "S": "SEQUENCE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
-        for kind, name in cursor.fetchall():
-            cursor.execute(f'ALTER {kinds[kind]} {name} OWNER TO "{role}"')
-        cursor.execute(
-            """
-            SELECT p.oid::regprocedure::text FROM pg_proc p
-            JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
-            """,
-            [role],
-        )
-        for (signature,) in cursor.fetchall():
-            cursor.execute(f'ALTER FUNCTION {signature} OWNER TO "{role}"')
-    finally:
-        cursor.execute(f'SET ROLE "{role}"')
+    """Give the app role the tables, sequences, views and functions of the public schema that
+    another role created (a database migrated as a superuser before RLS existed, e.g. an older
+    .data/pg). Runs as the superuser, before SET ROLE; one catalog query when nothing is left."""
+    cursor.execute(
+        """
+        SELECT c.relkind, quote_ident(c.relname) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v', 'm', 'p')
+          AND pg_get_userbyid(c.relowner) <> %s
+          AND NOT (c.relkind = 'S' AND EXISTS (
+              SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+        UNION ALL
+        SELECT 'f', p.oid::regprocedure::text FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
+        """,
+        [role, role],
+    )
+    kinds = {
+        "r": "TABLE",
+        "p": "TABLE",
+        "S": "SEQUENCE",
+        "v": "VIEW",
+        "m": "MATERIALIZED VIEW",
+        "f": "FUNCTION",
+    }
+    for kind, name in cursor.fetchall():
+        cursor.execute(f'ALTER {kinds[kind]} {name} OWNER TO "{role}"')

@@ -20,8 +20,8 @@ PARTNERS = [
 ]
 
 # Organization, Location and Product rows referenced by a visible document (or subscription)
-# stay readable to
-# the database (a join from the document must not drop it); the app filter is finer there.
+# stay readable to the database (a join from the document must not drop it); the app filter is
+# finer there.
 REFERENCED = {"Organization", "Location", "Product"}
 
 

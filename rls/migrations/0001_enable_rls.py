@@ -3,19 +3,13 @@
 A new tenant table needs an entry in rls/policies.py and a migration like this one;
 `manage.py check_rls` (run by CI and tests/test_rls.py) fails until it has one."""
 
-from django.conf import settings
 from django.db import migrations
 
 from rls.policies import FUNCTIONS, POLICIES, disable_sql, enable_sql
-from rls.roles import adopt_objects
 
 
 def forwards(apps, schema_editor):
     with schema_editor.connection.cursor() as cur:
-        # An older database (created before RLS, as a superuser): the app role takes ownership.
-        role = settings.DATABASES["default"].get("OPTIONS", {}).get("assume_role")
-        if role:
-            adopt_objects(cur, role)
         cur.execute(FUNCTIONS)
         for table, using in POLICIES.items():
             cur.execute(enable_sql(table, using))
