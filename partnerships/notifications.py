@@ -54,7 +54,9 @@ def flags_of(channel: str) -> tuple[bool, bool]:
     return channel in (CHANNEL_BOTH, CHANNEL_IN_APP), channel in (CHANNEL_BOTH, CHANNEL_EMAIL)
 
 
-@bypass(reason="notify: the system addresses other organizations' members and writes their notifications")
+@bypass(
+    reason="notify: the system addresses other organizations' members and writes their notifications"
+)
 def notify(
     *,
     org_ids: Iterable[int],

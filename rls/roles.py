@@ -28,7 +28,8 @@ def ensure_role(pg_connection, role: str, dbname: str) -> None:
             )
             cur.execute(create)
             cur.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
-            adopt_objects(cur, role)
+            if dbname != "postgres":  # the maintenance database (test DB creation) holds no app
+                adopt_objects(cur, role)
     _ready.add((role, dbname))
 
 
