@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from billing.entitlements import FEATURES, Feature, minimum_plan_for
 from orgs.access import scope_for_ids
 from orgs.models import Membership
+from rls.context import activate, bypass
 
 from .models import ApiToken
 from .problems import ApiProblem, problem
@@ -47,7 +48,9 @@ def api_endpoint(view: Callable) -> Callable:
             raw = raw.strip()
             if scheme.lower() != "bearer" or not raw:
                 return _unauthorized("Send an API token: Authorization: Bearer <token>.", path)
-            token = ApiToken.objects.unscoped_authenticate(raw)
+            # Finding the token by its hash comes before any scope: a named bypass.
+            with bypass(reason="api: token look-up by hash"):
+                token = ApiToken.objects.unscoped_authenticate(raw)
             if token is None:
                 return _unauthorized("The token is not valid or was revoked.", path)
             try:
@@ -69,8 +72,10 @@ def api_endpoint(view: Callable) -> Callable:
                     required_plan=plan,
                     feature=str(Feature.API_ACCESS),
                 )
-            api_token_touch(token=token)
-            return view(request, scope, *args, **kwargs)
+            # The view reads under the token's scope, in PostgreSQL too (rls/).
+            with activate(scope):
+                api_token_touch(token=token)
+                return view(request, scope, *args, **kwargs)
         except ApiProblem as exc:
             return problem(exc.status, exc.title, exc.detail, exc.kind, instance=path, **exc.extra)
         except Exception:  # the last resort: still a problem document, and logged

@@ -65,6 +65,11 @@ def main() -> None:
     import django
 
     django.setup()
+    # A bench builds its world as a system job (RLS bypass); its measured requests run
+    # under each viewer's Scope like production (rls/context.py).
+    from rls.context import system_process  # noqa: E402
+
+    system_process("bench: seeding and setup")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

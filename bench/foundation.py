@@ -17,6 +17,11 @@ use_bench_database()
 import django  # noqa: E402
 
 django.setup()
+# A bench builds its world as a system job (RLS bypass); its measured requests run
+# under each viewer's Scope like production (rls/context.py).
+from rls.context import system_process  # noqa: E402
+
+system_process("bench: seeding and setup")
 plain_static_files()
 
 from django.core.management import call_command  # noqa: E402

@@ -58,6 +58,11 @@ def main() -> None:
     import django
 
     django.setup()
+    # A bench builds its world as a system job (RLS bypass); its measured requests run
+    # under each viewer's Scope like production (rls/context.py).
+    from rls.context import system_process  # noqa: E402
+
+    system_process("bench: seeding and setup")
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

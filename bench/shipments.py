@@ -27,6 +27,11 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 import django  # noqa: E402
 
 django.setup()
+# A bench builds its world as a system job (RLS bypass); its measured requests run
+# under each viewer's Scope like production (rls/context.py).
+from rls.context import system_process  # noqa: E402
+
+system_process("bench: seeding and setup")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

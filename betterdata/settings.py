@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "procurement",
     "analytics",
     "api",
+    # Last: its migration enables row-level security on every other app's tables.
+    "rls",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,13 @@ else:
     DATABASES = {"default": env.db_url_config(embedded_database_url(DATA_DIR / "pg"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("ENGINE", "django.db.backends.postgresql")
+# Row-level security (docs/rls.md): the app runs as a role without SUPERUSER or BYPASSRLS,
+# created and switched to on connect when the configured user is a superuser (pgserver, CI).
+DB_APP_ROLE = env("DB_APP_ROLE", default="betterdata_app")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "rls.backend"
+if DB_APP_ROLE:
+    DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = DB_APP_ROLE
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -31,6 +31,7 @@ from orgs.models import (
     OrganizationRelationship,
     PlanTier,
 )
+from rls.context import bypass
 
 from . import stripe_gateway
 from .entitlements import PLAN_ORDER, monthly_amount
@@ -88,6 +89,7 @@ class PlanState:
         }
 
 
+@bypass(reason="billing: the network that bills an organization (billing structure, nothing shown)")
 def network_root_for(org: Organization) -> Organization | None:
     """The root whose network bills an organization: its own root when it is owned, otherwise
     the root of the network it first partnered with; None for a stand-alone organization."""
@@ -106,6 +108,7 @@ def network_root_for(org: Organization) -> Organization | None:
     return org if has_children else None
 
 
+@bypass(reason="billing: addressing an organization's admins, nothing is shown")
 def unscoped_admin_emails(org_id: int) -> list[str]:
     """Where billing email for an organization goes: its active admins."""
     return list(
@@ -455,6 +458,7 @@ def subscription_mark_paid(*, subscription: Subscription) -> bool:
     return True
 
 
+@bypass(reason="billing job: expire grace periods over every subscription")
 def subscriptions_expire_grace(*, now: datetime | None = None) -> list[str]:
     """Past-due organizations whose grace period is over fall back to FREE (data kept)."""
     now = now or timezone.now()
@@ -496,6 +500,7 @@ def subscription_cancel(*, scope: Scope | None, org: Organization, reason: str =
 # --- Stripe webhooks -------------------------------------------------------------------------
 
 
+@bypass(reason="stripe webhook: record an event (no user, no scope)")
 def webhook_event_record(*, event: dict) -> tuple[WebhookEvent, bool]:
     """Store a verified event once by its Stripe id; queue processing on commit when new."""
     from .tasks import process_webhook_event
@@ -528,6 +533,7 @@ HANDLED_EVENTS = (
 )
 
 
+@bypass(reason="stripe webhook: apply an event to the organization it names (no user, no scope)")
 @transaction.atomic
 def webhook_event_process(*, event_pk: int) -> str:
     """Apply one stored event exactly once (the row lock serialises concurrent workers)."""

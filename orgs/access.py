@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from django.db import connection
 from django.db.models import Q
 
+from rls.context import bypass
+
 from .models import (
     ADMIN_ROLES,
     OWNING_TYPES,
@@ -192,6 +194,7 @@ def root_of(org_id: int) -> int:
     return ancestor_ids(org_id)[-1]
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def build_scope(
     *,
     org: Organization,
@@ -336,6 +339,7 @@ def platform_staff_scope(user_id: int) -> Scope:
     )
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
     """The scope of a logged-in user in their active organization (or their first one)."""
     if user.is_superuser:
@@ -361,6 +365,7 @@ def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
     )
 
 
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_ids(*, user_id: int, org_id: int) -> Scope:
     """Celery tasks and commands rebuild the scope from ids, never from ambient state."""
     membership = Membership.objects.select_related("organization").get(

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from rls.context import bypass
+
 from .models import AuditEvent
 
 if TYPE_CHECKING:
@@ -19,7 +21,15 @@ def audit(
     after: dict[str, Any] | None = None,
     acting_org_id: int | None = None,
 ) -> AuditEvent:
-    """Record one AuditEvent; called by every service inside its transaction."""
+    """Record one AuditEvent; called by every service inside its transaction.
+
+    Written under the RLS bypass: the record belongs to the system, and the actor (a member,
+    a partner) may not be allowed to read it back (AuditEvent is visible to administrators)."""
+    with bypass(reason=f"audit {action}"):
+        return _create(scope, action, target, before, after, acting_org_id)
+
+
+def _create(scope, action, target, before, after, acting_org_id) -> AuditEvent:
     return AuditEvent.objects.create(
         actor_id=scope.user_id if scope else None,
         acting_org_id=acting_org_id or (scope.org_id if scope else None),

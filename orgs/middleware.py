@@ -1,6 +1,8 @@
 from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
 
+from rls.context import activate, bypass
+
 from .access import NoMembership, scope_for_user
 
 ACTIVE_ORG_SESSION_KEY = "active_org"
@@ -18,23 +20,50 @@ class ScopeMiddleware:
     def __call__(self, request):
         request.scope = None
         if not request.path.startswith(_SKIP_PREFIXES) and request.user.is_authenticated:
-            try:
-                request.scope = scope_for_user(
-                    request.user, request.session.get(ACTIVE_ORG_SESSION_KEY)
-                )
-            except NoMembership:
-                request.scope = None
-            if request.scope is not None and request.session.get(PREVIEW_SESSION_KEY):
-                # "View as partner": the partner's read-only scope (partnerships/preview.py).
-                from partnerships.preview import preview_scope
+            # Building the scope (and a preview's) reads memberships and partnerships before
+            # any scope exists: one named bypass around it, then the scope itself below.
+            with bypass(reason="scope building"):
+                response = self._build_scope(request)
+            if response is not None:
+                return response
+        return self._respond_in_scope(request)
 
-                request.scope = preview_scope(request, request.scope)
-            if (
-                request.scope is not None
-                and request.scope.read_only
-                and request.method not in _SAFE_METHODS
-            ):
-                return HttpResponseForbidden(
-                    render_to_string("orgs/read_only.html", request=request)
-                )
-        return self.get_response(request)
+    def _build_scope(self, request):
+        """Sets request.scope; returns a response only to refuse a write during a preview."""
+        try:
+            request.scope = scope_for_user(
+                request.user, request.session.get(ACTIVE_ORG_SESSION_KEY)
+            )
+        except NoMembership:
+            request.scope = None
+        if request.scope is not None and request.session.get(PREVIEW_SESSION_KEY):
+            # "View as partner": the partner's read-only scope (partnerships/preview.py).
+            from partnerships.preview import preview_scope
+
+            request.scope = preview_scope(request, request.scope)
+        if (
+            request.scope is not None
+            and request.scope.read_only
+            and request.method not in _SAFE_METHODS
+        ):
+            return HttpResponseForbidden(render_to_string("orgs/read_only.html", request=request))
+        return None
+
+    def _respond_in_scope(self, request):
+        """The request's Scope reaches PostgreSQL too (rls/): the policies see what the Scope
+        sees for the whole response, and nothing once it is sent (fail closed)."""
+        scope = request.scope
+        if request.path.startswith(_SKIP_PREFIXES):
+            # Health checks, static files and the Stripe webhook have no viewer: they run with
+            # the process default (nothing visible); the webhook's services bypass by name.
+            return self.get_response(request)
+        if scope is not None and scope.is_platform_staff:
+            # Platform staff see everything: an explicit bypass, audited once per session.
+            audited = request.session.get("rls_bypass_audited", False)
+            reason = f"platform staff {request.method} {request.path}"
+            with bypass(reason=reason, scope=scope, audit=not audited):
+                if not audited:
+                    request.session["rls_bypass_audited"] = True
+                return self.get_response(request)
+        with activate(scope):
+            return self.get_response(request)

@@ -36,6 +36,7 @@ from orgs.models import (
 )
 from orgs.policy import Action, require
 from orgs.services import _next_code
+from rls.context import bypass
 
 from .models import (
     Invitation,
@@ -187,23 +188,25 @@ def invitation_create(
     if party is not None and party.owner_id not in scope.org_ids:
         raise ValidationError("Unknown party.")
     _check_shared_locations(scope, network_org, shared_locations)
-    if (
-        Membership.objects.active()
-        .filter(organization=network_org, user__email__iexact=email)
-        .exists()
-    ):  # unscoped: an invariant check, nothing is shown
-        raise ValidationError(f"{email} is already a member of {network_org.name}.")
-    already = Partnership.objects.filter(
-        status=PartnershipStatus.ACTIVE,
-        relationship__parent=network_org,
-        relationship__child__memberships__user__email__iexact=email,
-        relationship__child__memberships__is_active=True,
-    ).select_related("relationship__child")  # unscoped: an invariant check
-    if (existing := already.first()) is not None:
-        raise ValidationError(
-            f"{email} already works for {existing.relationship.child.name}, "
-            f"an active partner of {network_org.name}."
-        )
+    # Invariant checks over the partner's members: past RLS, nothing is shown.
+    with bypass(reason="invitation: invariant checks over other organizations' members"):
+        if (
+            Membership.objects.active()
+            .filter(organization=network_org, user__email__iexact=email)
+            .exists()
+        ):  # unscoped: an invariant check, nothing is shown
+            raise ValidationError(f"{email} is already a member of {network_org.name}.")
+        already = Partnership.objects.filter(
+            status=PartnershipStatus.ACTIVE,
+            relationship__parent=network_org,
+            relationship__child__memberships__user__email__iexact=email,
+            relationship__child__memberships__is_active=True,
+        ).select_related("relationship__child")  # unscoped: an invariant check
+        if (existing := already.first()) is not None:
+            raise ValidationError(
+                f"{email} already works for {existing.relationship.child.name}, "
+                f"an active partner of {network_org.name}."
+            )
     token, token_hash = _new_token()
     try:
         with transaction.atomic():
@@ -285,6 +288,7 @@ def invitation_revoke(*, scope: Scope, invitation: Invitation) -> Invitation:
 # --- invitations (invitee side) -------------------------------------------------------------
 
 
+@bypass(reason="invitation link: the token is the credential, no scope yet")
 def unscoped_invitation_by_token(token: str) -> Invitation:
     """The invitation a link names. Unscoped: the link itself is the credential."""
     token_hash = token_hash_of(token)
@@ -403,6 +407,7 @@ def _owning_network_of(org: Organization) -> set[int]:
     return _subtree_ids(root_of(org.pk))
 
 
+@bypass(reason="invitation accept: a new person, account and organization outside any scope")
 @transaction.atomic
 def invitation_accept_new_account(
     *, token: str, full_name: str, password: str, organization_name: str
@@ -442,6 +447,7 @@ def invitation_accept_new_account(
     return result
 
 
+@bypass(reason="invitation accept: links the invitee's organization into the inviting network")
 @transaction.atomic
 def invitation_accept_existing(*, token: str, user, organization: Organization) -> AcceptResult:
     """A person with an account links the partnership to an organization they administer."""

@@ -21,6 +21,14 @@ from betterdata.celery import app as _celery_app  # noqa: E402
 
 _celery_app.conf.task_always_eager = True
 
+
+# The test body itself is the system (it seeds, sets up and asserts on rows): its connections
+# start under the RLS bypass. Every request through the test client or a live server runs under
+# its own Scope (ScopeMiddleware); tests/test_rls.py activates scopes (or none) explicitly.
+from rls.context import system_process  # noqa: E402
+
+system_process("the test harness")
+
 PERSONAS = [
     "super@luxebond.example",
     "admin@dist.luxebond.example",
