@@ -61,12 +61,12 @@ def networks(draw) -> Spec:
     links = [(0, 0, "THREE_PL", (0,), True), (0, 1, "SUPPLIER", (0,), False)]
     for p in range(n_partners):
         for org in draw(st.lists(st.integers(0, n_net - 1), max_size=2, unique=True)):
-            if (org, p) not in {(l[0], l[1]) for l in links}:
+            if (org, p) not in {(link[0], link[1]) for link in links}:
                 picks = tuple(draw(st.lists(st.integers(0, 3), max_size=2, unique=True)))
                 links.append((org, p, draw(st.sampled_from(ROLES)), picks, draw(st.booleans())))
-    if roots == 2:  # a partner with a customer in another network (finding 2's preview)
-        if (1, 0) not in {(l[0], l[1]) for l in links}:
-            links.append((1, 0, "CUSTOMER", (0,), False))
+    # A partner with a customer in another network (what finding 2's preview leaked).
+    if roots == 2 and (1, 0) not in {(link[0], link[1]) for link in links}:
+        links.append((1, 0, "CUSTOMER", (0,), False))
     documents = tuple(
         draw(
             st.lists(
@@ -97,6 +97,38 @@ def networks(draw) -> Spec:
         documents=documents,
         member_org=draw(st.integers(0, n_net - 1)),
     )
+
+
+# The network every run starts with (hypothesis's explicit example): two networks, a subsidiary,
+# a location shared with two partners who each have documents there, a PRO 3PL running a site
+# the network keeps stock at, and a partner that is also a customer of the other network.
+ANCHOR = Spec(
+    roots=2,
+    subs=(0,),
+    net_locations=(2, 1, 1),
+    partner_plans=("PRO", "PRO", "FREE"),
+    partner_has_location=(True, True, False),
+    links=(
+        (0, 0, "THREE_PL", (0,), True),
+        (0, 1, "SUPPLIER", (0,), False),
+        (2, 2, "VMI_RETAILER", (0,), False),
+        (1, 1, "CUSTOMER", (0,), False),
+        (1, 0, "SUPPLIER", (0,), False),
+    ),
+    documents=(
+        ("shipment", 0, 0, 0, 4),  # root 0 ships from the shared site, received short, credited
+        ("partner_shipment", 1, 0, 0, 3),  # partner 1 delivers to the shared site
+        ("partner_shipment", 0, 0, 1, 2),  # partner 0 ships its own goods
+        ("transfer", 0, 0, 0, 0),  # root 0 moves stock into partner 0's site
+        ("count", 0, 0, 0, 0),  # and counts it there
+        ("adjustment", 0, 0, 0, 0),
+        ("po", 0, 0, 0, 2),  # root 0 orders from a supplier, acknowledged
+        ("po", 1, 1, 0, 1),  # the other network orders from the shared partner
+        ("po", 3, 0, 0, 1),  # partner buys as a customer
+        ("shipment", 1, 0, 0, 2),  # the other network's shipment
+    ),
+    member_org=0,
+)
 
 
 # --- the built world ---------------------------------------------------------------------------
@@ -191,6 +223,7 @@ def build(spec: Spec) -> World:
             org_type="DISTRIBUTOR",
             relationship_type="SUBSIDIARY",
         )
+        boss = _scope(w.admin_of[root.pk])  # the new subsidiary is now in the root's subtree
         m = org_services.membership_invite(
             scope=boss,
             organization=sub,
@@ -204,7 +237,7 @@ def build(spec: Spec) -> World:
     w.orgs.extend(w.network_orgs)
 
     locations: dict[int, list] = {}  # org id -> its locations
-    for org, count in zip(w.network_orgs, spec.net_locations):
+    for org, count in zip(w.network_orgs, spec.net_locations, strict=True):
         scope = _scope(w.admin_of[org.pk])
         locations[org.pk] = [
             org_services.location_create(
