@@ -78,6 +78,7 @@ class Facts:
         for loc in Location.objects.filter(operator_id__in=org_ids):
             f.locations[loc.pk] = {
                 "code": loc.code,
+                "name": loc.name,
                 "public_id": str(loc.public_id),
                 "operator": loc.operator_id,
             }

@@ -453,6 +453,7 @@ class Matrix:
             }
             for url, data in forms.items():
                 self.attempt(f"{persona.key} [admin {url} → {org['code']}]", c, url, data, allowed)
+            # Only the operator differs from the stored row: a save is the operator moving.
             for loc_id, loc in self.f.locations.items():
                 if loc["operator"] in self.f.administered(v):
                     self.attempt(
@@ -461,7 +462,7 @@ class Matrix:
                         f"/admin/orgs/location/{loc_id}/change/",
                         {
                             "code": loc["code"],
-                            "name": "Moved",
+                            "name": loc["name"],
                             "kind": "WAREHOUSE",
                             "operator": org_id,
                             "is_active": "on",
