@@ -80,7 +80,10 @@ POLICIES: dict[str, str] = {
     # and the ship-to of a visible purchase order (an inner join for the supplier). Shipment
     # ends are nullable (outer joins) and read by shipments.selectors under a named bypass.
     "orgs_location": (
-        f"id = ANY({LOCS}) OR (operator_id = ANY({ORGS}) AND NOT {MEMBER})"
+        # Own organizations' locations exist for every member, granted or not: a transfer or
+        # count names both of its ends, and an INNER JOIN on a hidden row would drop the
+        # document itself. Which of them a member may *see* is the app filter's (ends.py).
+        f"id = ANY({LOCS}) OR operator_id = ANY({ORGS})"
         " OR EXISTS (SELECT 1 FROM procurement_purchaseorder po"
         " WHERE po.ship_to_id = orgs_location.id)"
     ),

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from inventory.models import Product, StockBalance, StockMovement
+from inventory.selectors import HISTORICAL_BALANCES
 from orgs.access import Scope
 from orgs.ends import End, location_end, party_end
 from orgs.models import Location, Organization, Party
@@ -321,7 +322,14 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
     )
     for partnership in partnerships:
         network = partnership.relationship.parent
-        locations = list(partnership.shared_locations.all())
+        # A member sees fees only for the shared locations it holds rights at.
+        locations = [
+            loc
+            for loc in partnership.shared_locations.all()
+            if scope.is_platform_staff or loc.pk in scope.location_ids
+        ]
+        if not locations:
+            continue
         rate = getattr(partnership, "storage_rate", None)
         rate_unit = rate.per_unit_month if rate else Decimal("0")
         rate_cubic = rate.per_cubic_metre_month if rate else Decimal("0")
@@ -336,9 +344,11 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
         )
         per_month: dict[tuple[dt.date, int], Decimal] = {}
         product_ids = set()
-        for row in rows:
-            per_month[(row["month"].date(), row["product_id"])] = row["qty"]
-            product_ids.add(row["product_id"])
+        # Sums only, of the balances the app filter allowed (inventory.selectors.snapshot_at).
+        with bypass(reason=HISTORICAL_BALANCES):
+            for row in rows:
+                per_month[(row["month"].date(), row["product_id"])] = row["qty"]
+                product_ids.add(row["product_id"])
         volumes = {
             p.pk: _volume_m3(p)
             for p in Product.objects.visible_to(scope).filter(pk__in=product_ids)

@@ -271,3 +271,18 @@ def test_view_as_partner_shows_only_that_partners_documents(login):
         assert number not in body
     for shipment in _shipments(OWN_AT_LA[SALON]):
         assert shipment.number in body
+
+
+def test_member_storage_fees_name_only_its_granted_locations(login, demo):
+    """Found by the isolation matrix: a MEMBER with rights at LOC-001 read the 3PL's FBA
+    location codes in the storage-fee CSV. Fees are shown only for locations it holds rights at."""
+    member = login("member@dist.luxebond.example")
+    for url in ("/asns/storage-fees/", "/asns/storage-fees/?format=csv"):
+        response = member.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for code in ("LOC-101", "LOC-102", "LOC-103", "LOC-104"):
+            assert code not in body, (url, code)
+    # The admin of the same organization still sees Amazon's fees at its FBA sites.
+    admin_csv = login("admin@dist.luxebond.example").get("/asns/storage-fees/?format=csv")
+    assert "LOC-101" in admin_csv.content.decode()

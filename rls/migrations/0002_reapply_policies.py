@@ -1,0 +1,18 @@
+"""Re-apply every policy of rls/policies.py (orgs_location: a member's own organizations'
+locations exist for it, so its documents keep their far end). Policies are idempotent (DROP
+POLICY IF EXISTS; CREATE POLICY), so a change to rls/policies.py ships as a migration like this."""
+
+from django.db import migrations
+
+from rls.policies import POLICIES, enable_sql
+
+
+def forwards(apps, schema_editor):
+    with schema_editor.connection.cursor() as cur:
+        for table, using in POLICIES.items():
+            cur.execute(enable_sql(table, using))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("rls", "0001_enable_rls")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
