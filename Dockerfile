@@ -5,6 +5,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Runtime dependencies only: requirements.txt is the runtime half of uv.lock (`make lock`);
+# tests, lint and the embedded dev database (pgserver) stay out of the image.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

@@ -6,12 +6,28 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= betterdata.settings
 
-.PHONY: run test venv db seed lint format bench clean
+.PHONY: run test venv lock db seed lint format bench clean
 
-# The stamp file makes a second `make run` skip pip entirely unless requirements.txt changed.
-$(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+UV := $(VENV)/bin/uv
+# uv installs into $(VENV) with the venv's own Python (it never downloads one).
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+# uv is itself a dev dependency: the bootstrap installs the version uv.lock pins.
+UV_VERSION = $(shell $(PYTHON) -c "import tomllib; print(next(p['version'] for p in \
+	tomllib.load(open('uv.lock', 'rb'))['package'] if p['name'] == 'uv'))")
+# requirements.txt is uv.lock's runtime half, exported for the production image (plain pip).
+RUNTIME_REQUIREMENTS = { echo "\# Runtime only, exported from uv.lock by \`make lock\`: do not edit (README, Dependencies)."; \
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet; }
+
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The stamp makes a second `make run` skip installing entirely unless uv.lock or pyproject.toml
+# changed. `uv sync --locked` installs runtime + dev exactly as locked, and refuses a uv.lock
+# that no longer matches pyproject.toml (then run `make lock`).
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --quiet
 	touch $@
 
 venv: $(VENV)/.installed
@@ -29,9 +45,21 @@ run: venv
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# After changing dependencies in pyproject.toml; `make lock LOCK_ARGS="--upgrade-package NAME"`
+# (or `--upgrade`) moves pins forward.
+lock: | $(UV)
+	$(UV) lock $(LOCK_ARGS)
+	$(RUNTIME_REQUIREMENTS) > requirements.txt
+
+# mypy's django-stubs plugin loads the settings: a DATABASE_URL keeps it from starting the
+# embedded PostgreSQL (it never connects).
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	DATABASE_URL=$${DATABASE_URL:-postgres://lint@127.0.0.1/lint} $(PY) -m mypy
+	@$(RUNTIME_REQUIREMENTS) | cmp -s - requirements.txt \
+		|| { echo "requirements.txt does not match uv.lock: run make lock" >&2; exit 1; }
 
 format: venv
 	$(PY) -m ruff format .

@@ -117,8 +117,9 @@ PLAN_LIMITS: dict[str, Limits] = {
 }
 EXTRA_LOCATION_PRICE = Decimal("49")
 ADVANCED_FORECASTING_PRICE = Decimal("29")
-PLAN_ORDER = [PlanTier.FREE, PlanTier.PRO, PlanTier.ENTERPRISE]
-PLAN_FOR_TIER = {
+# Keyed and listed as plain str: org fields and URLs hand in strings, and TextChoices are str.
+PLAN_ORDER: list[str] = [PlanTier.FREE, PlanTier.PRO, PlanTier.ENTERPRISE]
+PLAN_FOR_TIER: dict[str, str] = {
     PartnershipTier.PARTNER_ONLY: PlanTier.FREE,
     PartnershipTier.BASIC: PlanTier.PRO,
     PartnershipTier.FULL: PlanTier.ENTERPRISE,
@@ -162,7 +163,7 @@ def minimum_plan_for(feature: Feature | str) -> str:
     return PlanTier.ENTERPRISE
 
 
-PLAN_FOR_TIER_REVERSE = {plan: tier for tier, plan in PLAN_FOR_TIER.items()}
+PLAN_FOR_TIER_REVERSE: dict[str, str] = {plan: tier for tier, plan in PLAN_FOR_TIER.items()}
 
 
 class FeatureNotAvailable(Exception):
@@ -196,14 +197,15 @@ def require_feature(feature: Feature) -> Callable:
             require(request.scope, feature)
             return view(request, *args, **kwargs)
 
-        wrapped.required_feature = feature
+        wrapped.required_feature = feature  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
 
 
 def check_sku_limit(scope: Scope, current_count: int, adding: int = 1) -> None:
-    limit = scope.limits.skus
+    # Scope.limits is annotated `object` in orgs/access.py; it always holds a Limits.
+    limit = scope.limits.skus  # type: ignore[attr-defined]
     if limit is not None and current_count + adding > limit:
         raise LimitReached(
             f"Your plan includes up to {limit:,} SKUs and you have {current_count:,}. "
@@ -212,7 +214,7 @@ def check_sku_limit(scope: Scope, current_count: int, adding: int = 1) -> None:
 
 
 def check_location_limit(scope: Scope, current_count: int) -> None:
-    limit = scope.limits.locations
+    limit = scope.limits.locations  # type: ignore[attr-defined]
     if limit is not None and current_count + 1 > limit:
         raise LimitReached(
             f"Your plan includes {limit} location{'s' if limit != 1 else ''} and all are in use. "
