@@ -64,6 +64,24 @@ class ScopeMiddleware:
             with bypass(reason=reason, scope=scope, audit=not audited):
                 if not audited:
                     request.session["rls_bypass_audited"] = True
-                return self.get_response(request)
+                response = self.get_response(request)
+            return _stream_within(response, lambda: bypass(reason=reason))
         with activate(scope):
-            return self.get_response(request)
+            response = self.get_response(request)
+        return _stream_within(response, lambda: activate(scope))
+
+
+def _stream_within(response, context):
+    """A streamed response (CSV exports) reads the database while the server sends it, after
+    the view returned: its iteration runs inside the same scope, or the policies would show it
+    nothing (an empty export)."""
+    if not getattr(response, "streaming", False):
+        return response
+    content = response.streaming_content
+
+    def stream():
+        with context():
+            yield from content
+
+    response.streaming_content = stream()
+    return response

@@ -157,3 +157,20 @@ def test_a_partner_request_runs_under_its_scope_and_leaves_nothing_behind(login)
     c = login("ops@amazon.example")
     assert c.get("/inventory/").status_code == 200
     assert current() == before
+
+
+def test_a_streamed_csv_is_read_inside_the_viewers_scope(login):
+    """Found by the adversarial tester: CSV exports stream after the view returns; with the
+    connection's default back to "nothing", Amazon's stock CSV came out as a header alone."""
+    from rls.context import BYPASS, NOTHING, set_session
+
+    client = login("ops@amazon.example")
+    set_session(NOTHING)  # what a web process's connection holds between requests
+    try:
+        response = client.get("/inventory/?format=csv")
+        body = b"".join(response.streaming_content).decode()
+    finally:
+        set_session(BYPASS)  # the test harness's default (tests/conftest.py)
+    rows = body.strip().splitlines()[1:]
+    assert rows, body
+    assert all("LOC-101" in r or "LOC-102" in r or "LOC-103" in r for r in rows)
