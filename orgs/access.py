@@ -92,6 +92,10 @@ class Scope:
     # During a preview, the previewing admin's own scope: every `visible_to` also applies its
     # rule, so the preview is the partnership's view, not the partner's whole tenant.
     lens: Scope | None = None
+    # Every location the viewer's organization sees (own and shared) before a MEMBER's rights
+    # narrow it: the database lets these rows exist (rls/policies.py) so that a member's
+    # transfer or count keeps both of its ends; the app filter decides what is listed.
+    org_location_ids: frozenset[int] = frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -278,6 +282,7 @@ def build_scope(
         partner_org_ids=frozenset(partner_org_ids),
         location_ids=frozenset(location_ids),
         operated_location_ids=frozenset(operated_location_ids),
+        org_location_ids=frozenset(own_location_ids | shared_location_ids),
         member_location_ids=member_location_ids,
         shared_grants=tuple((o, frozenset(locs)) for o, locs in sorted(grants.items()) if locs),
         partnership_ids=frozenset(partnership_ids),
@@ -299,6 +304,7 @@ def partnership_view_scope(*, partner_scope: Scope, viewer: Scope, partnership_i
         partner_org_ids=partner_scope.partner_org_ids & seen_orgs,
         location_ids=partner_scope.location_ids & viewer.location_ids,
         operated_location_ids=partner_scope.operated_location_ids & viewer.location_ids,
+        org_location_ids=partner_scope.org_location_ids & viewer.location_ids,
         shared_grants=tuple(
             (owner_id, locations & viewer.location_ids)
             for owner_id, locations in partner_scope.shared_grants

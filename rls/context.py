@@ -35,6 +35,7 @@ KEYS = (
     "partner_org_ids",
     "location_ids",
     "operated_location_ids",
+    "org_location_ids",
     "member",
     "member_location_ids",
     "grant_keys",
@@ -66,6 +67,7 @@ def scope_settings(scope: Scope | None) -> dict[str, str]:
         "partner_org_ids": _ids(scope.partner_org_ids),
         "location_ids": _ids(scope.location_ids),
         "operated_location_ids": _ids(operated),
+        "org_location_ids": _ids(scope.org_location_ids),
         "member": "on" if scope.member_location_ids is not None else "",
         "member_location_ids": _ids(scope.member_location_ids or ()),
         "grant_keys": _ids(

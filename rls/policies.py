@@ -30,6 +30,7 @@ ADMIN = ids("admin_org_ids")
 PARTNERS = ids("partner_org_ids")
 LOCS = ids("location_ids")
 OPERATED = ids("operated_location_ids")
+ORG_LOCS = ids("org_location_ids")
 MEMBER = flag("member")
 MLOCS = ids("member_location_ids")
 GRANTS = ids("grant_keys")
@@ -80,10 +81,11 @@ POLICIES: dict[str, str] = {
     # and the ship-to of a visible purchase order (an inner join for the supplier). Shipment
     # ends are nullable (outer joins) and read by shipments.selectors under a named bypass.
     "orgs_location": (
-        # Own organizations' locations exist for every member, granted or not: a transfer or
-        # count names both of its ends, and an INNER JOIN on a hidden row would drop the
-        # document itself. Which of them a member may *see* is the app filter's (ends.py).
-        f"id = ANY({LOCS}) OR operator_id = ANY({ORGS})"
+        # The organization's locations (own and shared) exist for every member, granted or not:
+        # a transfer or count names both of its ends (one may be a 3PL's site), and an INNER
+        # JOIN on a hidden row would drop the document itself. Which of them a member may
+        # *see* is the app filter's; the others show as their operator (orgs/ends.py).
+        f"id = ANY({LOCS}) OR id = ANY({ORG_LOCS})"
         " OR EXISTS (SELECT 1 FROM procurement_purchaseorder po"
         " WHERE po.ship_to_id = orgs_location.id)"
     ),

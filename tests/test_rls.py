@@ -46,6 +46,7 @@ def _referenced_ids(model_name: str, scope) -> set[int]:
         for fields in shipments.values_list("origin_id", "destination_id"):
             out |= set(fields)
         out |= set(pos.values_list("ship_to_id", flat=True))
+        out |= scope.org_location_ids  # a member's unlisted ends (rls/policies.py)
     elif model_name == "Product":
         out |= set(StockBalance.objects.visible_to(scope).values_list("product_id", flat=True))
         out |= set(shipments.values_list("lines__product_id", flat=True))
@@ -174,3 +175,21 @@ def test_a_streamed_csv_is_read_inside_the_viewers_scope(login):
     rows = body.strip().splitlines()[1:]
     assert rows, body
     assert all("LOC-101" in r or "LOC-102" in r or "LOC-103" in r for r in rows)
+
+
+def test_a_members_documents_keep_both_ends_under_rls(scope_of, demo):
+    """Found by the isolation matrix: a MEMBER's transfer to a site it holds no rights at was a
+    404, because the INNER JOIN on the hidden location dropped the transfer under RLS."""
+    from inventory.models import Transfer
+
+    member = scope_of("member@dist.luxebond.example")
+    transfer = Transfer.objects.create(
+        owner=demo.org("ORG-003"),
+        from_location=demo.loc("LOC-001"),
+        to_location=demo.loc("LOC-101"),  # Amazon's FBA site: shared with ORG-003, not granted
+        note="rls ends",
+    )
+    assert Transfer.objects.visible_to(member).filter(pk=transfer.pk).exists()
+    with activate(member):
+        joined = Transfer.objects.select_related("from_location", "to_location").get(pk=transfer.pk)
+        assert joined.to_location.code == "LOC-101"

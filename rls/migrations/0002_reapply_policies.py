@@ -1,5 +1,5 @@
-"""Re-apply every policy of rls/policies.py (orgs_location: a member's own organizations'
-locations exist for it, so its documents keep their far end). Policies are idempotent (DROP
+"""Re-apply every policy of rls/policies.py (orgs_location: the locations a member's organization
+sees exist for it, so its transfers and counts keep both ends). Policies are idempotent (DROP
 POLICY IF EXISTS; CREATE POLICY), so a change to rls/policies.py ships as a migration like this."""
 
 from django.db import migrations
