@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inventory.ledger import Posting, stock_post
-from inventory.models import MovementKind, Product
+from inventory.models import MovementKind, Product, StockBalance
 from orgs.access import Scope
 from orgs.audit import audit
 from orgs.ends import location_end_for_org
@@ -86,6 +86,14 @@ def _after_commit_notify(shipment: Shipment, *, kind: str, title: str, url: str,
 # --- shipments -------------------------------------------------------------------------------
 
 
+def _holds_stock_at(scope: Scope, owner_id: int, location: Location) -> bool:
+    return (
+        StockBalance.objects.visible_to(scope)
+        .filter(owner_id=owner_id, location_id=location.pk, quantity__gt=0)
+        .exists()
+    )
+
+
 @transaction.atomic
 def shipment_create(
     *,
@@ -129,6 +137,10 @@ def shipment_create(
     owner_id = owners.pop()
     # Shipping is a stock write: the viewer owns the goods at the origin (a member: granted).
     require(scope, Action.SHIPMENT_CREATE, StockAt(owner_id, origin.pk))
+    if origin.operator_id not in scope.org_ids and not _holds_stock_at(scope, owner_id, origin):
+        # A partner's own goods never leave a location it merely sees: the shipment would
+        # land in the operator's lists as a document of its own site.
+        raise ValidationError(f"You hold no stock at {origin.code} to ship from.")
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(

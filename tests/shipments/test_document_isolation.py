@@ -286,3 +286,34 @@ def test_member_storage_fees_name_only_its_granted_locations(login, demo):
     # The admin of the same organization still sees Amazon's fees at its FBA sites.
     admin_csv = login("admin@dist.luxebond.example").get("/asns/storage-fees/?format=csv")
     assert "LOC-101" in admin_csv.content.decode()
+
+
+def test_a_partner_cannot_ship_its_own_goods_from_the_owners_shared_site(login, demo):
+    """Found by the adversarial tester: Salon Luxe (PRO) created and booked a shipment of its own
+    look-alike product "from" LOC-002, ORG-003's site shared with it for pick-ups, and the
+    document landed in ORG-003's lists. Shipping needs the origin's operator or stock there."""
+    from inventory.models import Product
+
+    salon = demo.org("ORG-301")
+    clone = Product.objects.create(owner=salon, sku="LB-BOD-001", name="Salon clone", price=1)
+    client = login("admin@salonluxe.example")
+    before = Shipment.objects.count()
+    response = client.post(
+        "/shipments/new/",
+        {
+            "origin": "LOC-002",
+            "destination": "LOC-301",
+            "sku_0": clone.sku,
+            "qty_0": "5",
+            "lot_0": "BOD001-L2511",
+        },
+    )
+    assert response.status_code == 400
+    assert "You hold no stock at LOC-002" in response.content.decode()
+    assert Shipment.objects.count() == before
+    # From its own site it still ships (the rule is about the origin, not the product).
+    response = client.post(
+        "/shipments/new/",
+        {"origin": "LOC-301", "destination": "LOC-002", "sku_0": clone.sku, "qty_0": "5"},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
