@@ -248,3 +248,11 @@ def test_platform_staff_see_everything_in_admin(client, django_user_model):
     client.force_login(staff)
     html = page_text(client, "/admin/orgs/organization/")
     assert {c for c in codes.findall(html) if c.startswith("ORG-")} == ALL_ORGS
+
+
+def test_a_subsidiary_admin_does_not_see_its_organization_labelled_root(login):
+    """Noticed by the adversarial tester: ORG-003's admin saw its own org badged "Root"."""
+    page = login("admin@dist.luxebond.example").get("/network/").content.decode()
+    assert "Your organization" in page and ">Root<" not in page
+    root_page = login("super@luxebond.example").get("/network/").content.decode()
+    assert ">Root<" in root_page
