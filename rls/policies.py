@@ -85,7 +85,8 @@ POLICIES: dict[str, str] = {
         # a transfer or count names both of its ends (one may be a 3PL's site), and an INNER
         # JOIN on a hidden row would drop the document itself. Which of them a member may
         # *see* is the app filter's; the others show as their operator (orgs/ends.py).
-        f"id = ANY({LOCS}) OR id = ANY({ORG_LOCS})"
+        # (operator_id: a location an admin creates is readable back by its INSERT ... RETURNING)
+        f"id = ANY({LOCS}) OR id = ANY({ORG_LOCS}) OR operator_id = ANY({ORGS})"
         " OR EXISTS (SELECT 1 FROM procurement_purchaseorder po"
         " WHERE po.ship_to_id = orgs_location.id)"
     ),
