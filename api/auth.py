@@ -16,7 +16,7 @@ from rls.context import activate, bypass
 
 from .models import ApiToken
 from .problems import ApiProblem, problem
-from .services import api_token_touch
+from .services import unscoped_api_token_touch
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def api_endpoint(view: Callable) -> Callable:
                 )
             # The view reads under the token's scope, in PostgreSQL too (rls/).
             with activate(scope):
-                api_token_touch(token=token)
+                unscoped_api_token_touch(token=token)
                 return view(request, scope, *args, **kwargs)
         except ApiProblem as exc:
             return problem(exc.status, exc.title, exc.detail, exc.kind, instance=path, **exc.extra)

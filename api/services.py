@@ -55,8 +55,12 @@ def api_token_revoke(*, scope: Scope, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_touch(*, token: ApiToken) -> None:
-    """Record use at most once a minute (not audited: it is bookkeeping, not a change)."""
+def unscoped_api_token_touch(*, token: ApiToken) -> None:
+    """Record use at most once a minute (not audited: it is bookkeeping, not a change).
+
+    Unscoped, and safe: the token was found by its hash (a named system step) and the request
+    authenticated with it; this writes its own last-use time, by primary key, and reads
+    nothing."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

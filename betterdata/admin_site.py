@@ -70,7 +70,11 @@ def administered_queryset(scope, model: type[Model], site: admin.AdminSite | Non
         return manager.filter(operator_id__in=administered)
     if model is get_user_model():
         # People who belong to an organization the viewer administers.
-        members = Membership.objects.filter(organization_id__in=administered).values("user_id")
+        members = (
+            Membership.objects.visible_to(scope)
+            .filter(organization_id__in=administered)
+            .values("user_id")
+        )
         return manager.filter(pk__in=members)
     model_admin = (site or admin.site)._registry.get(model)
     if isinstance(model_admin, ScopedModelAdmin) and isinstance(manager.all(), TenantQuerySet):

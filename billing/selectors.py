@@ -27,8 +27,8 @@ from .entitlements import (
     ADVANCED_FORECASTING_PRICE,
     EXTRA_LOCATION_PRICE,
     PLAN_PRICES,
-    locations_in_use,
     monthly_amount,
+    unscoped_locations_in_use,
 )
 from .models import Checkout, PlanChange, Subscription
 
@@ -54,7 +54,7 @@ class Usage:
 def plan_usage(scope: Scope) -> Usage:
     """What the active organization uses against its plan's limits (two counts)."""
     skus = Product.objects.visible_to(scope).filter(owner_id=scope.org_id, is_active=True).count()
-    locations = locations_in_use(scope.org_id)
+    locations = unscoped_locations_in_use(scope.org_id)
     return Usage(skus, locations, scope.limits.skus, scope.limits.locations)
 
 

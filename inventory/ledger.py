@@ -89,15 +89,9 @@ def stock_post(
     # a partner confirming a receipt posts into the owner's balance, which RLS may not let
     # it read; exactly that step runs under a named bypass.
     with _balances_context(scope, postings):
-        _check_lot_expiry(postings)
+        unscoped_check_lot_expiry(postings)
         when = occurred_at or timezone.now()
-        from orgs.models import Location
-
-        allow_negative = dict(
-            Location.objects.filter(pk__in={p.location_id for p in postings}).values_list(
-                "pk", "allow_negative_stock"
-            )
-        )
+        allow_negative = unscoped_allow_negative({p.location_id for p in postings})
         # Postings to the same balance in one batch are netted before the negative check (a batch
         # that moves 1 out and 1 back in is valid); each posting still becomes its own movement.
         by_key: dict[tuple, list[Posting]] = {}
@@ -107,7 +101,7 @@ def stock_post(
             group = by_key[key]
             first = group[0]
             net = sum((p.quantity for p in group), Decimal(0))
-            balance = _locked_balance(first)
+            balance = unscoped_locked_balance(first)
             new_quantity = balance.quantity + net
             if new_quantity < 0 and not allow_negative.get(first.location_id, False):
                 raise InsufficientStock(
@@ -116,9 +110,7 @@ def stock_post(
                     f"{(-net).normalize():f} requested."
                 )
             if net:
-                StockBalance.objects.filter(pk=balance.pk).update(
-                    quantity=F("quantity") + net, updated_at=when
-                )
+                unscoped_balance_add(balance, net, when)
             StockMovement.objects.bulk_create(
                 [
                     StockMovement(
@@ -144,7 +136,21 @@ def stock_post(
     return batch, True
 
 
-def _check_lot_expiry(postings: Sequence[Posting]) -> None:
+# The ledger's own reads. Unscoped, and safe: `stock_post`'s caller already obtained the
+# documents through `visible_to` and the policy allowed the posting; these read (and lock) only
+# the balances and locations named by its postings, to post into them, and show nothing.
+
+
+def unscoped_allow_negative(location_ids: set[int]) -> dict[int, bool]:
+    """Whether each posted-to location lets stock go below zero."""
+    from orgs.models import Location
+
+    return dict(
+        Location.objects.filter(pk__in=location_ids).values_list("pk", "allow_negative_stock")
+    )
+
+
+def unscoped_check_lot_expiry(postings: Sequence[Posting]) -> None:
     """A lot has one expiry per owner and product: a posting naming a known lot with another
     expiry is a data-entry error (refused, nothing written)."""
     lotted = {(p.owner_id, p.product_id, p.lot): p.expiry for p in postings if p.lot}
@@ -163,7 +169,8 @@ def _check_lot_expiry(postings: Sequence[Posting]) -> None:
             )
 
 
-def _locked_balance(p: Posting) -> StockBalance:
+def unscoped_locked_balance(p: Posting) -> StockBalance:
+    """The balance a posting moves, locked (created at zero when new)."""
     lookup = dict(
         owner_id=p.owner_id,
         product_id=p.product_id,
@@ -182,3 +189,8 @@ def _locked_balance(p: Posting) -> StockBalance:
             pass
         balance = StockBalance.objects.select_for_update().get(**lookup)
     return balance
+
+
+def unscoped_balance_add(balance: StockBalance, net: Decimal, when: dt.datetime) -> None:
+    """Add the netted postings to a balance this transaction holds locked."""
+    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + net, updated_at=when)

@@ -22,7 +22,7 @@ from billing.entitlements import (
     LimitReached,
     check_sku_limit,
 )
-from orgs.access import Scope
+from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import Location, Organization
 from orgs.policy import Action, StockAt, require
@@ -60,7 +60,7 @@ IMPORT_COLUMNS = ("sku", "name", "description", "unit_of_measure", "price", "cos
 def _catalog_owner(scope: Scope) -> Organization:
     """Products are created for the active organization, by its admins."""
     require(scope, Action.PRODUCT_CREATE)
-    return Organization.objects.select_for_update().get(pk=scope.org_id)
+    return Organization.objects.visible_to(scope).select_for_update().get(pk=scope.org_id)
 
 
 # ---- products -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def product_create(
         raise ValidationError("Enter a SKU.")
     if price < 0 or cost < 0:
         raise ValidationError("Price and cost cannot be negative.")
-    in_use = Product.objects.filter(owner=owner).count()  # unscoped: a limit count, nothing shown
+    in_use = Product.objects.visible_to(scope).filter(owner=owner).count()
     check_sku_limit(scope, in_use)
     try:
         with transaction.atomic():
@@ -113,7 +113,7 @@ def product_create(
 def product_update(*, scope: Scope, product: Product, image=None, **changes) -> Product:
     # Partners see shared products read-only; editing them is simply not there.
     require(scope, Action.PRODUCT_EDIT, product)
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = unscoped_relock(product)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -257,13 +257,12 @@ def product_import_csv(*, scope: Scope, data: bytes) -> ImportResult:
         errors.append((reader.line_num, f"Malformed CSV: {exc}."))
     if not rows and not errors:
         errors.append((0, "The file has no product rows."))
-    existing = {
-        p.sku: p for p in Product.objects.filter(owner=owner, sku__in=list(rows))
-    }  # unscoped: the viewer's own catalog, resolved by owner
+    catalog = Product.objects.visible_to(scope).filter(owner=owner)
+    existing = {p.sku: p for p in catalog.filter(sku__in=list(rows))}
     new_count = len(set(rows) - set(existing))
     if not errors:
         try:
-            check_sku_limit(scope, Product.objects.filter(owner=owner).count(), new_count)
+            check_sku_limit(scope, catalog.count(), new_count)
         except LimitReached as exc:
             errors.append((0, exc.message))
     if errors:
@@ -382,13 +381,12 @@ def stock_adjust(
 
 
 def fefo_allocate(
-    *, owner_id: int, product: Product, location: Location, quantity: Decimal
+    *, scope: Scope, owner_id: int, product: Product, location: Location, quantity: Decimal
 ) -> list[tuple[str, dt.date | None, Decimal]]:
     """First expired, first out: which lots to take `quantity` from (no expiry goes last)."""
     balances = (
-        StockBalance.objects.filter(  # unscoped: caller checked the location and owner
-            owner_id=owner_id, product=product, location=location, quantity__gt=0
-        )
+        StockBalance.objects.visible_to(scope)
+        .filter(owner_id=owner_id, product=product, location=location, quantity__gt=0)
         .order_by("expiry", "lot")  # PostgreSQL sorts NULL expiry last ascending
         .values_list("lot", "expiry", "quantity")
     )
@@ -424,7 +422,11 @@ def transfer_create(
     owner_id = _operable_new(scope, Action.TRANSFER_CREATE, from_location, owner)
     if _operable_new(scope, Action.TRANSFER_CREATE, to_location, owner) != owner_id:
         raise ValidationError("Both locations must hold the same owner's stock.")
-    existing = Transfer.objects.filter(out_batch__idempotency_key=idempotency_key).first()
+    existing = (
+        Transfer.objects.visible_to(scope)
+        .filter(out_batch__idempotency_key=idempotency_key)
+        .first()
+    )
     if existing:
         return existing
     if not lines:
@@ -438,7 +440,11 @@ def transfer_create(
         if quantity <= 0:
             raise ValidationError(f"Quantity of {product.sku} must be positive.")
         for lot, expiry, take in fefo_allocate(
-            owner_id=owner_id, product=product, location=from_location, quantity=quantity
+            scope=scope,
+            owner_id=owner_id,
+            product=product,
+            location=from_location,
+            quantity=quantity,
         ):
             postings.append(Posting(owner_id, product.pk, from_location.pk, -take, lot, expiry))
             transfer_lines.append(
@@ -457,7 +463,7 @@ def transfer_create(
     )
     if not created:  # a concurrent twin won the key: keep its transfer, drop this one
         transaction.set_rollback(True)
-        return Transfer.objects.get(out_batch=batch)
+        return Transfer.objects.visible_to(scope).get(out_batch=batch)
     transfer.out_batch = batch
     transfer.save(update_fields=["out_batch"])
     audit(scope=scope, action="transfer.create", target=transfer, after={"lines": len(postings)})
@@ -467,7 +473,7 @@ def transfer_create(
 @transaction.atomic
 def transfer_receive(*, scope: Scope, transfer: Transfer) -> Transfer:
     """Arrival at the destination: the TRANSFER_IN half, posted once."""
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    transfer = unscoped_relock(transfer)
     _operable(scope, Action.TRANSFER_RECEIVE, transfer, transfer.to_location, transfer.owner_id)
     if transfer.status == TransferStatus.RECEIVED:
         return transfer
@@ -519,9 +525,12 @@ def count_create(
     count = StockCount.objects.create(
         owner_id=owner_id, location=location, kind=kind, created_by_id=scope.user_id
     )
-    balances = StockBalance.objects.filter(  # unscoped: owner and location checked above
-        owner_id=owner_id, location=location
-    ).exclude(quantity=0)
+    # The viewer owns this stock (the policy, above): its balances are visible to it.
+    balances = (
+        StockBalance.objects.visible_to(scope)
+        .filter(owner_id=owner_id, location=location)
+        .exclude(quantity=0)
+    )
     if kind == CountKind.CYCLE:
         for product in products:
             _product_of_owner(product, owner_id)
@@ -549,7 +558,7 @@ def count_record(
     *, scope: Scope, count: StockCount, counted: dict[int, Decimal | None]
 ) -> StockCount:
     """Save counted quantities (line id → quantity) on an open sheet."""
-    count = StockCount.objects.select_for_update().get(pk=count.pk)
+    count = unscoped_relock(count)
     _operable(scope, Action.STOCK_COUNT_EDIT, count, count.location, count.owner_id)
     if count.status != CountStatus.OPEN:
         raise ValidationError("This count is already posted.")
@@ -572,7 +581,7 @@ def count_post(*, scope: Scope, count: StockCount) -> StockCount:
     The correction is counted − expected, where expected was frozen when the sheet opened:
     movements during the count (a receipt, a pick) are not overwritten by it.
     """
-    count = StockCount.objects.select_for_update().get(pk=count.pk)
+    count = unscoped_relock(count)
     _operable(scope, Action.STOCK_COUNT_POST, count, count.location, count.owner_id)
     if count.status == CountStatus.POSTED:
         return count

@@ -412,7 +412,11 @@ def pick(request):
                 raise ValidationError("Enter a positive quantity.")
             owner_id = services.default_stock_owner(request.scope, location)
             picks = services.fefo_allocate(
-                owner_id=owner_id, product=product, location=location, quantity=qty
+                scope=request.scope,
+                owner_id=owner_id,
+                product=product,
+                location=location,
+                quantity=qty,
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)

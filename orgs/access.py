@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from rls.context import bypass
 
@@ -28,6 +29,8 @@ from .models import (
 )
 
 # What a relationship type grants to the parent side (DESIGN.md §5), as data.
+M = TypeVar("M", bound=Model)
+
 RELATIONSHIP_POLICY: dict[str, dict[str, object]] = {
     "SUBSIDIARY": {
         "sees_child_data": True,
@@ -148,6 +151,22 @@ class Scope:
                 at_shared |= Q(**{f"{loc}__in": shared})
             q |= Q(**{owner: owner_id}) & at_shared
         return q
+
+
+def unscoped_relock(instance: M, *, select_related: Iterable[str] = ()) -> M:
+    """The row `instance` stands for, re-read under a row lock (SELECT ... FOR UPDATE), with
+    optional `select_related` joins (locked with it, as a plain `select_for_update()` does).
+
+    Unscoped, and safe: the caller obtained `instance` through `visible_to(scope)` or a named
+    system step (under the bypass), so re-reading its primary key under a lock reveals nothing
+    new. Services lock this way before checking state and writing; `visible_to` would join
+    (and lock) other tables, and its outer joins cannot be locked at all.
+    """
+    rows = type(instance)._default_manager.select_for_update()
+    related = tuple(select_related)
+    if related:
+        rows = rows.select_related(*related)
+    return rows.get(pk=instance.pk)
 
 
 class NoMembership(Exception):

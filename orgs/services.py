@@ -12,10 +12,10 @@ from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
 
 from betterdata.email import queue_email
-from billing.entitlements import check_location_limit, locations_in_use
+from billing.entitlements import check_location_limit, unscoped_locations_in_use
 from rls.context import bypass
 
-from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids
+from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids, unscoped_relock
 from .audit import audit
 from .models import (
     OWNING_TYPES,
@@ -138,8 +138,8 @@ def location_create(
     """Add a location the viewer's org operates, within the plan's location allowance."""
     require(scope, Action.LOCATION_CREATE, operator)
     # Lock the operator row so two concurrent creations cannot both pass the limit check.
-    Organization.objects.select_for_update().filter(pk=operator.pk).first()
-    check_location_limit(scope, locations_in_use(operator.pk))
+    unscoped_relock(operator)
+    check_location_limit(scope, unscoped_locations_in_use(operator.pk))
     location = Location.objects.create(
         code=_next_code("LOC", Location),
         name=name.strip(),
@@ -159,7 +159,7 @@ def organization_update(
 ) -> Organization:
     """Rename an administered organization or change its type. Code, plan, billing and status
     are not edited here: codes are stable, plans change through billing, status through staff."""
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = unscoped_relock(organization)
     require(scope, Action.ORGANIZATION_EDIT, organization)
     name = name.strip()
     if not name:
@@ -197,7 +197,7 @@ def location_update(
     """Edit a location's description. The operator never changes (it decides who may see and
     count there); activation and negative stock are not edited here either, because they bear
     on the location allowance and the stock ledger."""
-    location = Location.objects.select_for_update().get(pk=location.pk)
+    location = unscoped_relock(location)
     require(scope, Action.LOCATION_EDIT, location)
     name = name.strip()
     if not name:
@@ -251,7 +251,8 @@ def membership_invite(
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    membership, made = Membership.objects.get_or_create(
+    # The inviting admin administers the organization, so sees its memberships, inactive too.
+    membership, made = Membership.objects.visible_to(scope).get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
     if not made:
@@ -284,7 +285,7 @@ def _require_can_manage(scope: Scope, membership: Membership, action: Action) ->
 
 @transaction.atomic
 def membership_change_role(*, scope: Scope, membership: Membership, role: str) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = unscoped_relock(membership)
     _require_can_manage(scope, membership, Action.MEMBERSHIP_CHANGE_ROLE)
     _check_role_grant(scope, membership.organization, role)
     before = membership.role
@@ -304,7 +305,7 @@ def membership_change_role(*, scope: Scope, membership: Membership, role: str) -
 
 @transaction.atomic
 def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = unscoped_relock(membership)
     _require_can_manage(scope, membership, Action.MEMBERSHIP_DEACTIVATE)
     if not membership.is_active:
         return membership
@@ -317,7 +318,7 @@ def membership_deactivate(*, scope: Scope, membership: Membership) -> Membership
 @transaction.atomic
 def membership_reactivate(*, scope: Scope, membership: Membership) -> Membership:
     """Give a deactivated member access again, with the role they had."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = unscoped_relock(membership)
     _require_can_manage(scope, membership, Action.MEMBERSHIP_REACTIVATE)
     _check_role_grant(scope, membership.organization, membership.role)
     if membership.is_active:

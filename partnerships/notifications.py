@@ -7,6 +7,7 @@ roll back with it) and emails are queued with `transaction.on_commit`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -15,6 +16,9 @@ from orgs.models import Membership
 from rls.context import bypass
 
 from .models import Notification, NotificationPreference
+
+if TYPE_CHECKING:
+    from orgs.access import Scope
 
 # Every kind a user can set a preference for; unknown kinds default to in-app + email.
 KINDS: dict[str, str] = {
@@ -125,10 +129,10 @@ def notify(
     Notification.objects.bulk_create(in_app_rows)
 
 
-def preferences_for(user_id: int) -> dict[str, str]:
-    """kind -> channel for every known kind (defaults filled in)."""
+def preferences_for(scope: Scope) -> dict[str, str]:
+    """The viewer's own kind -> channel for every known kind (defaults filled in)."""
     stored = {
         p.kind: channel_of(p.in_app, p.email)
-        for p in NotificationPreference.objects.filter(user_id=user_id)
+        for p in NotificationPreference.objects.visible_to(scope)
     }
     return {kind: stored.get(kind, CHANNEL_BOTH) for kind in KINDS}

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from betterdata.email import queue_email
-from orgs.access import Scope, build_scope
+from orgs.access import Scope, build_scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import (
     ADMIN_ROLES,
@@ -188,25 +188,7 @@ def invitation_create(
     if party is not None and party.owner_id not in scope.org_ids:
         raise ValidationError("Unknown party.")
     _check_shared_locations(scope, network_org, shared_locations)
-    # Invariant checks over the partner's members: past RLS, nothing is shown.
-    with bypass(reason="invitation: invariant checks over other organizations' members"):
-        if (
-            Membership.objects.active()
-            .filter(organization=network_org, user__email__iexact=email)
-            .exists()
-        ):  # unscoped: an invariant check, nothing is shown
-            raise ValidationError(f"{email} is already a member of {network_org.name}.")
-        already = Partnership.objects.filter(
-            status=PartnershipStatus.ACTIVE,
-            relationship__parent=network_org,
-            relationship__child__memberships__user__email__iexact=email,
-            relationship__child__memberships__is_active=True,
-        ).select_related("relationship__child")  # unscoped: an invariant check
-        if (existing := already.first()) is not None:
-            raise ValidationError(
-                f"{email} already works for {existing.relationship.child.name}, "
-                f"an active partner of {network_org.name}."
-            )
+    _check_invitee_is_new(network_org, email)
     token, token_hash = _new_token()
     try:
         with transaction.atomic():
@@ -244,9 +226,31 @@ def invitation_create(
     return invitation, token
 
 
+@bypass(reason="invitation: invariant checks over other organizations' members")
+def _check_invitee_is_new(network_org: Organization, email: str) -> None:
+    """Invariant checks over the partner's members: past RLS, nothing is shown."""
+    if (
+        Membership.objects.active()
+        .filter(organization=network_org, user__email__iexact=email)
+        .exists()
+    ):
+        raise ValidationError(f"{email} is already a member of {network_org.name}.")
+    already = Partnership.objects.filter(
+        status=PartnershipStatus.ACTIVE,
+        relationship__parent=network_org,
+        relationship__child__memberships__user__email__iexact=email,
+        relationship__child__memberships__is_active=True,
+    ).select_related("relationship__child")
+    if (existing := already.first()) is not None:
+        raise ValidationError(
+            f"{email} already works for {existing.relationship.child.name}, "
+            f"an active partner of {network_org.name}."
+        )
+
+
 def _locked_for_sender(scope: Scope, invitation: Invitation) -> Invitation:
     require(scope, Action.INVITATION_MANAGE, invitation)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = unscoped_relock(invitation)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(f"This invitation is {invitation.get_status_display().lower()}.")
     return invitation
@@ -272,7 +276,7 @@ def invitation_resend(*, scope: Scope, invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitation_revoke(*, scope: Scope, invitation: Invitation) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = unscoped_relock(invitation)
     require(scope, Action.INVITATION_MANAGE, invitation)
     if invitation.status == InvitationStatus.REVOKED:
         return invitation  # a double click
@@ -300,7 +304,9 @@ def unscoped_invitation_by_token(token: str) -> Invitation:
         raise InvitationNotFound
 
 
-def _lock_by_token(token: str) -> Invitation:
+@bypass(reason="invitation link: the token is the credential, no scope yet")
+def unscoped_lock_by_token(token: str) -> Invitation:
+    """The invitation a link names, locked to accept it. Unscoped: the link is the credential."""
     token_hash = token_hash_of(token)
     try:
         invitation = (
@@ -314,9 +320,12 @@ def _lock_by_token(token: str) -> Invitation:
     return invitation
 
 
+@bypass(reason="invitation accept: links the invitee's organization into the inviting network")
 def _accept(
     *, invitation: Invitation, organization: Organization, user, created_account: bool
 ) -> AcceptResult:
+    """Outside both scopes: the inviter cannot read the invitee's organization before the link
+    exists, nor the invitee the inviter's relationship; the token was checked by the caller."""
     network_org = invitation.inviting_org
     if organization.pk == network_org.pk:
         raise ValidationError("An organization cannot partner with itself.")
@@ -413,7 +422,7 @@ def invitation_accept_new_account(
     *, token: str, full_name: str, password: str, organization_name: str
 ) -> AcceptResult:
     """A new person accepts: their account and a FREE partner organization are created."""
-    invitation = _lock_by_token(token)
+    invitation = unscoped_lock_by_token(token)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError(
             f"An account for {invitation.email} already exists. Log in to accept this invitation."
@@ -451,7 +460,7 @@ def invitation_accept_new_account(
 @transaction.atomic
 def invitation_accept_existing(*, token: str, user, organization: Organization) -> AcceptResult:
     """A person with an account links the partnership to an organization they administer."""
-    invitation = _lock_by_token(token)
+    invitation = unscoped_lock_by_token(token)
     if user.email.lower() != invitation.email.lower():
         raise WrongAccount(invitation.email)
     if (
@@ -488,11 +497,7 @@ def partnership_update(
     shared_locations: Sequence[Location],
 ) -> Partnership:
     """The inviting (network) side edits terms, role and shared locations; every change audited."""
-    partnership = (
-        Partnership.objects.select_for_update()
-        .select_related("relationship__parent")
-        .get(pk=partnership.pk)
-    )
+    partnership = unscoped_relock(partnership, select_related=("relationship__parent",))
     require(scope, Action.PARTNERSHIP_EDIT_TERMS, partnership)
     if partnership.status == PartnershipStatus.ENDED:
         raise ValidationError("This partnership has ended; it can no longer be changed.")
@@ -532,10 +537,8 @@ def partnership_update(
 @transaction.atomic
 def partnership_end(*, scope: Scope, partnership: Partnership) -> Partnership:
     """Either side's admin ends it: the partner loses access at once; history stays."""
-    partnership = (
-        Partnership.objects.select_for_update()
-        .select_related("relationship__parent", "relationship__child")
-        .get(pk=partnership.pk)
+    partnership = unscoped_relock(
+        partnership, select_related=("relationship__parent", "relationship__child")
     )
     require(scope, Action.PARTNERSHIP_END, partnership)
     mine, other = _side_of(scope, partnership)
@@ -554,7 +557,7 @@ def partnership_end(*, scope: Scope, partnership: Partnership) -> Partnership:
         before={"status": "ACTIVE"},
         after={"status": "ENDED"},
     )
-    ender = Organization.objects.get(pk=mine)
+    ender = Organization.objects.visible_to(scope).get(pk=mine)
     notify(
         org_ids=[other],
         kind="partnership_ended",
@@ -605,7 +608,7 @@ def message_post(*, scope: Scope, partnership: Partnership, body: str) -> Messag
         partnership=partnership, author_id=scope.user_id, author_org_id=mine, body=body
     )
     audit(scope=scope, action="message.post", target=message, acting_org_id=mine)
-    author = Organization.objects.get(pk=mine)
+    author = Organization.objects.visible_to(scope).get(pk=mine)
     notify(
         org_ids=[other],
         kind="message_posted",
@@ -641,7 +644,7 @@ def notification_preferences_set(*, scope: Scope, channels: dict[str, str]) -> N
         raise ValidationError(f"Unknown notification kind: {', '.join(sorted(unknown))}.")
     for kind, channel in channels.items():
         in_app, email = flags_of(channel)
-        NotificationPreference.objects.update_or_create(
+        NotificationPreference.objects.visible_to(scope).update_or_create(
             user_id=scope.user_id, kind=kind, defaults={"in_app": in_app, "email": email}
         )
     audit(
@@ -675,7 +678,7 @@ def party_create(*, scope: Scope, owner: Organization, **fields) -> Party:
 
 @transaction.atomic
 def party_update(*, scope: Scope, party: Party, **fields) -> Party:
-    party = Party.objects.select_for_update().get(pk=party.pk)
+    party = unscoped_relock(party)
     require(scope, Action.PARTY_EDIT, party)
     fields = _clean_party_fields(fields)
     before = {k: getattr(party, k) for k in fields}

@@ -430,7 +430,7 @@ def notification_read_all(request):
 @scoped_view
 def notification_preferences(request):
     scope = request.scope
-    form = PreferencesForm(request.POST or None, initial=preferences_for(scope.user_id or 0))
+    form = PreferencesForm(request.POST or None, initial=preferences_for(scope))
     if request.method == "POST" and form.is_valid():
         try:
             services.notification_preferences_set(scope=scope, channels=form.cleaned_data)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from betterdata.email import queue_email
 from inventory.models import Product
-from orgs.access import Scope
+from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.ends import location_end_for_org
 from orgs.models import ADMIN_ROLES, Location, Membership, Organization, Party
@@ -53,7 +53,7 @@ def _next_number(buyer_id: int) -> str:
 
 
 def _locked(po: PurchaseOrder) -> PurchaseOrder:
-    return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+    return unscoped_relock(po)
 
 
 @transaction.atomic
@@ -79,7 +79,11 @@ def purchase_order_create(
     if not request_key:
         raise ValidationError("The form expired; reload the page and try again.")
     _lock_numbering(buyer_id)
-    existing = PurchaseOrder.objects.filter(buyer_id=buyer_id, request_key=request_key).first()
+    existing = (
+        PurchaseOrder.objects.visible_to(scope)
+        .filter(buyer_id=buyer_id, request_key=request_key)
+        .first()
+    )
     if existing is not None:
         return existing, False
 

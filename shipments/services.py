@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind, Product, StockBalance
-from orgs.access import Scope
+from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.ends import location_end_for_org
 from orgs.models import Location, Organization, Party
@@ -182,7 +182,7 @@ def shipment_create(
 
 
 def _locked(scope: Scope, shipment: Shipment) -> Shipment:
-    return Shipment.objects.select_for_update().get(pk=shipment.pk)
+    return unscoped_relock(shipment)
 
 
 def _transition(
@@ -295,7 +295,8 @@ def shipment_cancel(*, scope: Scope, shipment: Shipment) -> Shipment:
         action=Action.SHIPMENT_CANCEL,
     )
     shipment.save(update_fields=["status", "updated_at"])
-    ASN.objects.filter(shipment=shipment, status=ASNStatus.AWAITING).update(
+    # The sender sees its shipment, so its ASN (an ASN follows its shipment's visibility).
+    ASN.objects.visible_to(scope).filter(shipment=shipment, status=ASNStatus.AWAITING).update(
         status=ASNStatus.CANCELLED, updated_at=timezone.now()
     )
     audit(scope=scope, action="shipment.cancel", target=shipment, before={"status": before})
@@ -321,7 +322,7 @@ def shipment_mark_received(*, scope: Scope, shipment: Shipment, idempotency_key:
         _notify_status(scope, shipment)
         return shipment
     require(scope, Action.SHIPMENT_RECEIVE, shipment)
-    asn = ASN.objects.filter(shipment=shipment).first()
+    asn = ASN.objects.visible_to(scope).filter(shipment=shipment).first()
     if asn is None or shipment.status != ShipmentStatus.IN_TRANSIT:
         raise ValidationError(
             f"{shipment.number} is {shipment.get_status_display().lower()}; "
@@ -365,10 +366,10 @@ def asn_confirm_receipt(
     confirmation of a received ASN is refused. Concurrent confirmations serialize on the ASN
     row; the one-receipt-per-ASN constraint and the per-ASN ledger key back this up.
     """
-    asn = ASN.objects.select_for_update().select_related("shipment").get(pk=asn.pk)
+    asn = unscoped_relock(asn, select_related=("shipment",))
     shipment = asn.shipment
     require(scope, Action.ASN_CONFIRM_RECEIPT, asn)
-    existing = Receipt.objects.filter(asn=asn).first()
+    existing = Receipt.objects.visible_to(scope).filter(asn=asn).first()
     if existing is not None:
         if existing.idempotency_key == idempotency_key:
             return existing, False
@@ -476,7 +477,7 @@ def asn_confirm_receipt(
     senders = {shipment.owner_id, shipment.shipper_id} - {shipment.receiver_id}
     # One email per sending organization: each sees the destination as its own scope allows
     # (a supplier that dispatched to an internal site reads the receiving organization).
-    for org in Organization.objects.filter(pk__in=senders).order_by("pk"):  # unscoped: address
+    for org in unscoped_organizations_to_address(senders):
         notify.email(
             org_ids=[org.pk],
             kind="shipment_status",
@@ -504,6 +505,16 @@ def asn_confirm_receipt(
             context={"asn": asn, "shipment": shipment, "cases": cases},
         )
     return receipt, True
+
+
+def unscoped_organizations_to_address(org_ids: set[int]):
+    """The sending organizations of a received shipment, to address their emails, by pk.
+
+    Unscoped, and safe: the receiving side may not see a sender it has no partnership with
+    (docs/visibility.md), but these rows only address the email; each is rendered for its
+    recipient organization (`location_end_for_org`), and nothing of them is shown to the
+    receiver."""
+    return Organization.objects.filter(pk__in=org_ids).order_by("pk")
 
 
 def _line_errors(asn_line: ASNLine, line: ReceivedLine) -> list[str]:
@@ -577,7 +588,7 @@ def case_post_message(
     if attachment:
         message.attachment = attachment
     message.save()
-    DiscrepancyCase.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    DiscrepancyCase.objects.visible_to(scope).filter(pk=case.pk).update(updated_at=timezone.now())
     audit(scope=scope, action="discrepancy.message", target=case)
     _after_commit_notify(
         case.shipment,
@@ -600,11 +611,7 @@ def case_resolve(
 ) -> DiscrepancyCase:
     """Close a case: the sender accepts the shortage (a credit note both can download), or the
     receiver found the units (the late receipt posts into the owner's stock once)."""
-    case = (
-        DiscrepancyCase.objects.select_for_update()
-        .select_related("shipment", "receipt_line__asn_line__product")
-        .get(pk=case.pk)
-    )
+    case = unscoped_relock(case, select_related=("shipment", "receipt_line__asn_line__product"))
     require(scope, Action.DISCREPANCY_RESOLVE, case)
     if case.status == CaseStatus.RESOLVED:
         raise ValidationError(f"{case.number} is already resolved.")
@@ -684,7 +691,7 @@ def case_resolve(
 @transaction.atomic
 def case_dispute(*, scope: Scope, case: DiscrepancyCase, body: str) -> DiscrepancyCase:
     """Either side disputes the other's figures; the case stays open with the reason on it."""
-    case = DiscrepancyCase.objects.select_for_update().select_related("shipment").get(pk=case.pk)
+    case = unscoped_relock(case, select_related=("shipment",))
     require(scope, Action.DISCREPANCY_DISPUTE, case)
     if case.status == CaseStatus.RESOLVED:
         raise ValidationError(f"{case.number} is already resolved.")

@@ -1,5 +1,15 @@
-"""The access layer cannot be forgotten: these tests fail when a view, selector, form,
-dashboard panel or admin reads a tenant model without `visible_to(scope)`."""
+"""The access layer cannot be forgotten: these tests fail when application code reads a tenant
+model without `visible_to(scope)`.
+
+Scanned: views, selectors, forms, dashboard panels, admin and API modules, and every module that
+reads tenant data to act on it: services (`services.py` and `services/` packages), the ledger,
+notifications (`notify.py`, `notifications.py`), Celery tasks, exports, the audit log, billing
+entitlements and the admin site. Not scanned: `demo.py` seed modules and management commands,
+system jobs that run as a whole under the RLS bypass (docs/rls.md).
+
+The deliberate, reviewable exceptions are functions named `unscoped_*` and functions decorated
+with `rls.context.bypass(reason=...)`: each is a named system step.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +23,26 @@ from django.contrib import admin
 from orgs.models import TenantQuerySet
 
 ROOT = Path(__file__).resolve().parent.parent
-READ_MODULES = ("views.py", "selectors.py", "forms.py", "dashboard.py", "admin.py", "api.py")
+READ_MODULES = (
+    "views.py",
+    "selectors.py",
+    "forms.py",
+    "dashboard.py",
+    "admin.py",
+    "api.py",
+    "services.py",
+    "notify.py",
+    "notifications.py",
+    "tasks.py",
+    "exports.py",
+)
+READ_PACKAGES = ("views", "selectors", "services")
+READ_FILES = {
+    Path("inventory/ledger.py"),
+    Path("orgs/audit.py"),
+    Path("billing/entitlements.py"),
+    Path("betterdata/admin_site.py"),
+}
 UNSCOPED = {
     "all",
     "filter",
@@ -35,6 +64,10 @@ UNSCOPED = {
     "earliest",
     "exists",
     "get_or_create",
+    "update_or_create",
+    "select_for_update",
+    "update",
+    "delete",
     "distinct",
     "only",
 }
@@ -51,10 +84,53 @@ def tenant_models():
 def read_module_files():
     for path in ROOT.rglob("*.py"):
         rel = path.relative_to(ROOT)
-        if rel.parts[0] in {".venv", "tests", "bench", "migrations"} or "migrations" in rel.parts:
+        if rel.parts[0] in {".venv", "tests", "bench"} or "migrations" in rel.parts:
             continue
-        if path.name in READ_MODULES or rel.parts[-2:-1] in (("views",), ("selectors",)):
+        # Seed data and management commands are system jobs under the bypass (docstring).
+        if path.name == "demo.py" or "management" in rel.parts:
+            continue
+        if path.name in READ_MODULES or rel in READ_FILES or rel.parts[-2:-1] in READ_PACKAGES:
             yield path
+
+
+def is_bypass(decorator: ast.expr) -> bool:
+    """`@bypass(reason=...)` or `@rls.context.bypass(reason=...)`."""
+    if not isinstance(decorator, ast.Call):
+        return False
+    func = decorator.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name == "bypass" and any(k.arg == "reason" for k in decorator.keywords)
+
+
+def exempt_nodes(tree: ast.AST) -> set[int]:
+    """Nodes inside `unscoped_*` functions and `@bypass(reason=...)` functions."""
+    return {
+        id(inner)
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (fn.name.startswith("unscoped_") or any(is_bypass(d) for d in fn.decorator_list))
+        for inner in ast.walk(fn)
+    }
+
+
+def unscoped_reads(tree: ast.AST, names: set[str]) -> list[tuple[int, str]]:
+    """(line, "Model.objects.method") of every tenant read not through visible_to."""
+    exempt = exempt_nodes(tree)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in exempt:
+            continue
+        # Model.objects.<method>(...) where <method> is not visible_to
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in UNSCOPED
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "objects"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id in names
+        ):
+            found.append((node.lineno, f"{node.value.value.id}.objects.{node.attr}"))
+    return found
 
 
 def test_every_tenant_model_has_visible_to():
@@ -69,33 +145,67 @@ def test_every_tenant_model_has_visible_to():
         assert queryset.visible_to is TenantQuerySet.visible_to, model
 
 
+def test_the_guard_scans_services_and_every_module_that_reads_tenant_data():
+    scanned = {path.relative_to(ROOT).as_posix() for path in read_module_files()}
+    assert {
+        "inventory/services.py",
+        "shipments/services.py",
+        "billing/services.py",
+        "orgs/services.py",
+        "partnerships/services.py",
+        "procurement/services.py",
+        "api/services.py",
+        "inventory/ledger.py",
+        "inventory/exports.py",
+        "shipments/notify.py",
+        "partnerships/notifications.py",
+        "billing/tasks.py",
+        "orgs/audit.py",
+        "billing/entitlements.py",
+        "betterdata/admin_site.py",
+    } <= scanned
+    assert not {p for p in scanned if p.endswith("demo.py") or "/management/" in p}
+
+
+def test_the_guard_catches_an_unscoped_read_and_spares_named_exceptions():
+    source = """
+from rls.context import bypass
+
+def shipment_ship(*, scope, shipment):
+    Shipment.objects.select_for_update().get(pk=shipment.pk)
+
+def unscoped_relock(instance):
+    return Shipment.objects.select_for_update().get(pk=instance.pk)
+
+@bypass(reason="webhook")
+def webhook(event):
+    return Shipment.objects.filter(ref=event)
+"""
+    assert unscoped_reads(ast.parse(source), {"Shipment"}) == [
+        (5, "Shipment.objects.select_for_update")
+    ]
+
+
+def test_every_model_with_a_public_id_has_visible_to():
+    """Anything addressable by a public id in a URL or the API is a tenant model."""
+    tenant = set(tenant_models())
+    with_public_id = [
+        m
+        for m in apps.get_models()
+        if any(f.name == "public_id" for f in m._meta.get_fields())
+        and m._meta.app_label not in {"auth", "contenttypes", "sessions", "admin", "guardian"}
+    ]
+    assert {"Receipt", "Shipment", "Transfer", "ApiToken"} <= {m.__name__ for m in with_public_id}
+    assert [m for m in with_public_id if m not in tenant] == []
+
+
 def test_no_read_module_queries_a_tenant_model_without_visible_to():
     names = {m.__name__ for m in tenant_models()}
-    offenders = []
-    for path in read_module_files():
-        tree = ast.parse(path.read_text())
-        # Functions named unscoped_* are the deliberate, reviewable exceptions.
-        exempt = {
-            id(inner)
-            for fn in ast.walk(tree)
-            if isinstance(fn, ast.FunctionDef) and fn.name.startswith("unscoped_")
-            for inner in ast.walk(fn)
-        }
-        for node in ast.walk(tree):
-            if id(node) in exempt:
-                continue
-            # Model.objects.<method>(...) where <method> is not visible_to
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr in UNSCOPED
-                and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "objects"
-                and isinstance(node.value.value, ast.Name)
-                and node.value.value.id in names
-            ):
-                offenders.append(
-                    f"{path.relative_to(ROOT)}:{node.lineno} {node.value.value.id}.objects.{node.attr}"
-                )
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} {read}"
+        for path in read_module_files()
+        for line, read in unscoped_reads(ast.parse(path.read_text()), names)
+    ]
     assert not offenders, "Tenant reads without visible_to(scope):\n" + "\n".join(offenders)
 
 
