@@ -270,6 +270,7 @@ def organization_change_plan(
     return change
 
 
+@bypass(reason="billing structure: an organization's subscription, whichever network pays it")
 def unscoped_subscription_of(org: Organization) -> Subscription | None:
     """The organization's subscription, which a plan change updates and billing checks read.
 

@@ -219,3 +219,17 @@ def test_subscriptions_and_history_visible_to(scope_of, email, sees):
     assert subs == sees
     history = set(PlanChange.objects.visible_to(scope).values_list("organization__code", flat=True))
     assert history <= sees
+
+
+def test_a_partner_billed_by_one_network_cannot_be_taken_over_by_another(login, demo):
+    """PackagePro is an ADD_ON billed under LUXE BOND; MedSupply (another network, also its
+    customer) must not re-bill it. Under row-level security MedSupply's scope cannot read LUXE
+    BOND's subscription row, so the check reads it through a named bypass (billing structure)."""
+    packagepro = demo.org("ORG-201")
+    assert packagepro.billing_mode == "ADD_ON"
+    c = login("admin@medsupply.example")
+    r = c.post(f"/billing/orgs/{packagepro.public_id}/mode/", {"billing_mode": "ADD_ON"})
+    assert r.status_code == 400
+    assert "billed under another network" in r.content.decode()
+    packagepro.refresh_from_db()
+    assert packagepro.billing_mode == "ADD_ON"
