@@ -323,3 +323,24 @@ def test_evidence_photo_is_stored_and_shown_on_the_case(shipped, login, settings
     assert on_hand("LOC-101", "LB-SER-001", lot="L1") == 97  # damaged units are not stock
     page = login("admin@dist.luxebond.example").get(f"/asns/cases/{case.public_id}/")
     assert "crushed" in page.content.decode()
+
+
+def test_the_other_side_reads_who_confirmed_as_the_organization(shipped, scope_of, login):
+    """Found by the isolation matrix: the ASN page showed the confirming person's email to
+    people who do not administer that person's organization. They read the organization."""
+    shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 10, "")])
+    asn = shipment.asn
+    lines = [
+        services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
+        for line in asn.lines.all()
+    ]
+    services.asn_confirm_receipt(
+        scope=scope_of("ops@amazon.example"), asn=asn, lines=lines, idempotency_key="who"
+    )
+    network_side = login("admin@dist.luxebond.example").get(f"/asns/{asn.public_id}/")
+    info = network_side.content.decode().split('data-testid="receipt-info">', 1)[1][:300]
+    assert "ops@amazon.example" not in info and "Amazon Fulfillment Services" in info
+    from django.test import Client
+
+    own_side = login("ops@amazon.example", Client()).get(f"/asns/{asn.public_id}/")
+    assert "ops@amazon.example" in own_side.content.decode()
