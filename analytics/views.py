@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from billing.entitlements import Feature, require_feature
+from core.entitlements import Feature, require_feature
 from orgs.decorators import scoped_view
 
 from . import selectors

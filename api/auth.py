@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.views.decorators.csrf import csrf_exempt
 
-from billing.entitlements import FEATURES, Feature, minimum_plan_for
+from core.entitlements import FEATURES, Feature, minimum_plan_for
 from orgs.access import scope_for_ids
 from orgs.models import Membership
 from rls.context import activate, bypass

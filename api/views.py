@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from billing.entitlements import Feature, require_feature
+from core.entitlements import Feature, require_feature
 from inventory.models import Product
 from orgs.decorators import admin_view
 from orgs.models import Location

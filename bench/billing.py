@@ -116,7 +116,8 @@ def _database_round_trip() -> None:
 
 def _synthetic_partners(n: int, start: int, *, plan: str = "PRO") -> list:
     from billing.models import Subscription
-    from orgs.models import TIER_FOR_PLAN, Organization, OrganizationRelationship
+    from core.enums import TIER_FOR_PLAN
+    from orgs.models import Organization, OrganizationRelationship
     from partnerships.models import Partnership
 
     dist = Organization.objects.get(code="ORG-003")

@@ -101,7 +101,7 @@ def _refusal_messages(exc: Exception) -> list[str]:
 
 
 def _service_errors() -> tuple[type[Exception], ...]:
-    from billing.entitlements import FeatureNotAvailable, LimitReached
+    from core.entitlements import FeatureNotAvailable, LimitReached
 
     return (ValidationError, PermissionDenied, LimitReached, FeatureNotAvailable)
 

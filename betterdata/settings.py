@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "guardian",
+    "core",
     "betterdata",
     "accounts",
     "orgs",

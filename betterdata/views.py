@@ -2,9 +2,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from core.dashboard import dashboard_panels
 from orgs.decorators import scoped_view
-
-from .dashboard import dashboard_panels
 
 
 def home(request):

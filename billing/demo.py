@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from orgs.models import BillingMode, Organization, PlanTier
+from core.entitlements import monthly_amount
+from core.enums import PlanTier
+from orgs.models import BillingMode, Organization
 
-from .entitlements import monthly_amount
 from .models import PlanChange, PlanChangeSource, Subscription, SubscriptionStatus
 
 # org, payer, plan, extra locations

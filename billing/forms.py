@@ -1,6 +1,7 @@
 from django import forms
 
-from orgs.models import BillingMode, PlanTier
+from core.enums import PlanTier
+from orgs.models import BillingMode
 
 
 class CheckoutForm(forms.Form):

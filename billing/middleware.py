@@ -1,6 +1,6 @@
 from django.template.response import TemplateResponse
 
-from .entitlements import ADDONS, FEATURES, PLAN_PRICES, AddOn, Feature, FeatureNotAvailable
+from core.entitlements import ADDONS, FEATURES, PLAN_PRICES, AddOn, Feature, FeatureNotAvailable
 
 
 class EntitlementDeniedMiddleware:

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from orgs.models import BillingMode, Organization, PlanTier, TenantQuerySet
+from core.enums import PlanTier
+from orgs.models import BillingMode, Organization, TenantQuerySet
 
 if TYPE_CHECKING:
     from orgs.access import Scope

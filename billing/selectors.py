@@ -12,24 +12,19 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from inventory.models import Product
-from orgs.access import Scope
-from orgs.models import (
-    OWNING_TYPES,
-    BillingMode,
-    Organization,
-    OrganizationRelationship,
-    PlanTier,
-)
-from partnerships.models import Partnership
-
-from .entitlements import (
+from core.entitlements import (
     ADVANCED_FORECASTING_PRICE,
     EXTRA_LOCATION_PRICE,
     PLAN_PRICES,
     monthly_amount,
-    unscoped_locations_in_use,
 )
+from core.enums import PlanTier
+from inventory.models import Product
+from orgs.access import Scope
+from orgs.models import OWNING_TYPES, BillingMode, Organization, OrganizationRelationship
+from orgs.selectors import unscoped_locations_in_use
+from partnerships.models import Partnership
+
 from .models import Checkout, PlanChange, Subscription
 
 # --- The plan page ---------------------------------------------------------------------------

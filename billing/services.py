@@ -17,24 +17,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from betterdata.email import queue_email
+from core.email import queue_email
+from core.entitlements import PLAN_ORDER, monthly_amount
+from core.enums import TIER_FOR_PLAN, PlanTier
 from orgs import policy
 from orgs.access import Scope, root_of, unscoped_relock
 from orgs.audit import audit
 from orgs.models import (
     ADMIN_ROLES,
     COLLABORATION_TYPES,
-    TIER_FOR_PLAN,
     BillingMode,
     Membership,
     Organization,
     OrganizationRelationship,
-    PlanTier,
 )
 from rls.context import bypass
 
 from . import stripe_gateway
-from .entitlements import PLAN_ORDER, monthly_amount
 from .models import (
     Checkout,
     CheckoutStatus,

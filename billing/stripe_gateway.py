@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import stripe
 from django.conf import settings
 
-from orgs.models import Organization
-
-from .entitlements import (
+from core.entitlements import (
     ADDONS,
     PLAN_PRICES,
     AddOn,
 )
+from orgs.models import Organization
+
 from .models import Checkout
 
 

@@ -17,11 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from orgs.decorators import admin_view, scoped_view
-from orgs.models import Organization
-
-from . import selectors, services, stripe_gateway
-from .entitlements import (
+from core.entitlements import (
     ADDONS,
     PLAN_CARDS,
     PLAN_LIMITS,
@@ -31,6 +27,10 @@ from .entitlements import (
     matrix_rows,
     plan_unlocks,
 )
+from orgs.decorators import admin_view, scoped_view
+from orgs.models import Organization
+
+from . import selectors, services, stripe_gateway
 from .forms import BillingModeForm, CheckoutForm
 from .models import CheckoutStatus
 
@@ -128,7 +128,7 @@ def checkout(request, public_id):
 
 
 def _amounts(checkout) -> dict:
-    from .entitlements import monthly_amount
+    from core.entitlements import monthly_amount
 
     lines = [(f"{checkout.plan} plan", PLAN_PRICES[checkout.plan])]
     if checkout.extra_location_addons:

@@ -3,7 +3,7 @@ units and value), and for organizations with own stock, totals by location with 
 
 from __future__ import annotations
 
-from betterdata.dashboard import Panel
+from core.dashboard import Panel
 
 from .selectors import grand_total, sees_cost, totals_by_location
 

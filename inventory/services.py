@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.entitlements import (
+from core.entitlements import (
     EXTRA_LOCATION_PRICE,
     LimitReached,
     check_sku_limit,

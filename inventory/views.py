@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from billing.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, LimitReached, require_feature
 from orgs.decorators import admin_view, scoped_view
 from orgs.ends import location_end
 from orgs.policy import Action, can, require

@@ -228,7 +228,7 @@ def build_scope(
     preview_of: str = "",
 ) -> Scope:
     """The Scope of one user acting as `role` in `org`; used for requests, tasks and previews."""
-    from billing.entitlements import entitlements_for
+    from core.entitlements import entitlements_for
     from partnerships.models import PartnershipStatus
 
     is_admin = role in ADMIN_ROLES
@@ -338,7 +338,7 @@ def partnership_view_scope(*, partner_scope: Scope, viewer: Scope, partnership_i
 
 def platform_staff_scope(user_id: int) -> Scope:
     """Platform staff (Django superusers) see everything; `visible_to` short-circuits on it."""
-    from billing.entitlements import Limits
+    from core.entitlements import Limits
 
     return Scope(
         user_id=user_id,

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
 
+from core.enums import TIER_FOR_PLAN
+
 from .models import (
-    TIER_FOR_PLAN,
     Location,
     Membership,
     Organization,

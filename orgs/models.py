@@ -9,28 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.enums import PartnershipTier, PlanTier
+
 if TYPE_CHECKING:
     from .access import Scope
-
-
-class PlanTier(models.TextChoices):
-    FREE = "FREE", "Free"
-    PRO = "PRO", "Pro"
-    ENTERPRISE = "ENTERPRISE", "Enterprise"
-
-
-class PartnershipTier(models.TextChoices):
-    PARTNER_ONLY = "PARTNER_ONLY", "Partner only"
-    BASIC = "BASIC", "Basic"
-    FULL = "FULL", "Full"
-
-
-# The seed fixes the access tier by the plan; a check constraint keeps the pair consistent.
-TIER_FOR_PLAN: dict[str, str] = {
-    PlanTier.FREE: PartnershipTier.PARTNER_ONLY,
-    PlanTier.PRO: PartnershipTier.BASIC,
-    PlanTier.ENTERPRISE: PartnershipTier.FULL,
-}
 
 
 class BillingMode(models.TextChoices):

@@ -18,8 +18,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from billing.entitlements import Feature
-from billing.entitlements import require as require_feature
+from core.entitlements import Feature
+from core.entitlements import require as require_feature
 
 from .access import Scope
 from .models import Role

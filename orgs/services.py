@@ -11,15 +11,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
 
-from betterdata.email import queue_email
-from billing.entitlements import check_location_limit, unscoped_locations_in_use
+from core.email import queue_email
+from core.entitlements import check_location_limit
+from core.enums import TIER_FOR_PLAN, PlanTier
+from orgs.selectors import unscoped_locations_in_use
 from rls.context import bypass
 
 from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids, unscoped_relock
 from .audit import audit
 from .models import (
     OWNING_TYPES,
-    TIER_FOR_PLAN,
     BillingMode,
     Location,
     LocationKind,
@@ -27,7 +28,6 @@ from .models import (
     Organization,
     OrganizationRelationship,
     OrgType,
-    PlanTier,
     RelationshipStatus,
     Role,
 )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
-from billing.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, LimitReached, require_feature
 
 from . import selectors, services
 from .decorators import admin_view, scoped_view

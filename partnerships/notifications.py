@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from betterdata.email import queue_email
+from core.email import queue_email
 from orgs.models import Membership
 from rls.context import bypass
 

@@ -16,13 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from betterdata.email import queue_email
+from core.email import queue_email
+from core.enums import TIER_FOR_PLAN, PlanTier
 from orgs.access import Scope, build_scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import (
     ADMIN_ROLES,
     COLLABORATION_TYPES,
-    TIER_FOR_PLAN,
     BillingMode,
     Location,
     Membership,
@@ -30,7 +30,6 @@ from orgs.models import (
     OrganizationRelationship,
     OrgType,
     Party,
-    PlanTier,
     RelationshipStatus,
     Role,
 )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing.entitlements import FEATURES, Feature, require_feature
+from core.entitlements import FEATURES, Feature, require_feature
 from orgs.decorators import admin_view, scoped_view
 from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.models import Party

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from betterdata.email import queue_email
+from core.email import queue_email
 from inventory.models import Product
 from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit

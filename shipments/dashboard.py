@@ -1,4 +1,4 @@
-from betterdata.dashboard import Panel
+from core.dashboard import Panel
 
 from . import selectors
 

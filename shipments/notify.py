@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from betterdata.email import queue_email
+from core.email import queue_email
 from orgs.models import ADMIN_ROLES, Membership
 from rls.context import bypass
 

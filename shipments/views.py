@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from billing.entitlements import Feature, require_feature
+from core.entitlements import Feature, require_feature
 from orgs.decorators import scoped_view
 
 from . import selectors, services

@@ -112,7 +112,7 @@ def test_email_task_runs_on_a_real_celery_worker_over_redis(settings, tmp_path):
     from celery.contrib.testing.worker import start_worker
 
     from betterdata.celery import app
-    from betterdata.tasks import send_email
+    from core.tasks import send_email
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)

@@ -174,7 +174,8 @@ def fresh_org(db):
     partnership with LUXE BOND Distribution, like a partner that just joined."""
     from django.contrib.auth import get_user_model
 
-    from orgs.models import TIER_FOR_PLAN, Membership, Organization, OrganizationRelationship
+    from core.enums import TIER_FOR_PLAN
+    from orgs.models import Membership, Organization, OrganizationRelationship
     from partnerships.models import Partnership
 
     def _make(plan: str = "FREE", code: str = "ORG-901"):

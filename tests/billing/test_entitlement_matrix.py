@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from billing.entitlements import (
+from core.entitlements import (
     FEATURES,
     Feature,
     FeatureNotAvailable,

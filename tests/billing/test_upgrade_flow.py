@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing import services
-from billing.entitlements import Feature, check_sku_limit
 from billing.models import Checkout, PlanChange
+from core.entitlements import Feature, check_sku_limit
 from inventory.ledger import Posting, stock_post
 from inventory.models import Product, StockBalance
 from orgs.audit import AuditEvent

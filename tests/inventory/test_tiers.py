@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from billing.entitlements import LimitReached
+from core.entitlements import LimitReached
 
 FREE = ["ops@amazon.example", "vmi@sephora.example", "admin@vitasource.example"]
 GATED_POSTS = [

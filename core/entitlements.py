@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from orgs.models import PartnershipTier, PlanTier
+from core.enums import PartnershipTier, PlanTier
 
 if TYPE_CHECKING:
     from orgs.access import Scope
@@ -360,26 +360,3 @@ def matrix_rows() -> list[tuple[FeatureRow, list[tuple[bool, str]]]]:
             cells.append((tier in row.tiers, row.note.get(tier, "")))
         rows.append((row, cells))
     return rows
-
-
-def unscoped_locations_in_use(operator_id: int) -> int:
-    """Locations counted against the plan's location allowance: the active ones an org
-    operates for its own inventory. A location it operates for a network partner and that
-    the partnership shares with it (Amazon's FBA sites holding LUXE BOND stock) is the
-    partner's collaboration, not the org's own inventory, so it does not count.
-
-    Unscoped, and safe: a count for a limit check, nothing is shown; the allowance is the
-    operator's whatever the viewer's rights (a member with rights at some sites only)."""
-    from orgs.models import Location
-    from partnerships.models import Partnership, PartnershipStatus
-
-    hosted = Partnership.objects.filter(
-        relationship__child_id=operator_id,
-        status=PartnershipStatus.ACTIVE,
-        shared_locations__isnull=False,
-    ).values("shared_locations")
-    return (
-        Location.objects.filter(operator_id=operator_id, is_active=True)
-        .exclude(pk__in=hosted)
-        .count()
-    )
