@@ -4,7 +4,7 @@ model without `visible_to(scope)`.
 Scanned: views, selectors, forms, dashboard panels, admin and API modules, and every module that
 reads tenant data to act on it: services (`services.py` and `services/` packages), the ledger,
 notifications (`notify.py`, `notifications.py`), Celery tasks, exports, the audit log, billing
-entitlements and the admin site. Not scanned: `demo.py` seed modules and management commands,
+and the admin site. Not scanned: `demo.py` seed modules and management commands,
 system jobs that run as a whole under the RLS bypass (docs/rls.md).
 
 The deliberate, reviewable exceptions are functions named `unscoped_*` and functions decorated
@@ -40,7 +40,6 @@ READ_PACKAGES = ("views", "selectors", "services")
 READ_FILES = {
     Path("inventory/ledger.py"),
     Path("orgs/audit.py"),
-    Path("billing/entitlements.py"),
     Path("betterdata/admin_site.py"),
 }
 UNSCOPED = {
@@ -161,7 +160,6 @@ def test_the_guard_scans_services_and_every_module_that_reads_tenant_data():
         "partnerships/notifications.py",
         "billing/tasks.py",
         "orgs/audit.py",
-        "billing/entitlements.py",
         "betterdata/admin_site.py",
     } <= scanned
     assert not {p for p in scanned if p.endswith("demo.py") or "/management/" in p}
