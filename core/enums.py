@@ -22,3 +22,18 @@ TIER_FOR_PLAN: dict[str, str] = {
     PlanTier.PRO: PartnershipTier.BASIC,
     PlanTier.ENTERPRISE: PartnershipTier.FULL,
 }
+
+
+class NotificationKind(models.TextChoices):
+    """Every kind of notification a sender may raise; each is also a row on the preferences
+    page. Senders pass a member, never a string, so a preference always matches its sender."""
+
+    INVITATION_ACCEPTED = "invitation_accepted", "A partner accepted an invitation"
+    MESSAGE_POSTED = "message_posted", "New partnership message"
+    PARTNERSHIP_ENDED = "partnership_ended", "A partnership was ended"
+    ASN_CREATED = "asn_created", "New ASN"
+    SHIPMENT_STATUS = "shipment_status", "Shipment status updates"
+    DISCREPANCY_OPENED = "discrepancy_opened", "Receipt discrepancy reported"
+    DISCREPANCY_RESOLVED = "discrepancy_resolved", "Receipt discrepancy resolved"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    PLAN_CHANGED = "plan_changed", "Plan changed"
