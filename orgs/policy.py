@@ -3,7 +3,7 @@
 Services call `require(scope, Action.X, obj)` first thing; views and templates ask `can(...)`
 to decide which buttons show; the admin saves through the services. Each row of `POLICY`
 declares, side by side, the entitlement feature the action needs (the tier gate, from
-billing/entitlements.py) and the actor rule (who, relative to the object). Writes follow
+core/entitlements.py) and the actor rule (who, relative to the object). Writes follow
 ownership (docs/visibility.md): owning the stock, not operating the location, is what lets an
 organization count, adjust, transfer or post it; a party role on a document (the receiving
 operator confirming a receipt) is what lets it act on that document.
@@ -22,7 +22,24 @@ from core.entitlements import Feature
 from core.entitlements import require as require_feature
 
 from .access import Scope
-from .models import Role
+from .policy_sides import (
+    admin_of,
+    buyer,
+    case_receiver,
+    case_sender,
+    case_side,
+    either_side,
+    either_side_admin,
+    member_manager,
+    network_root_super_admin,
+    own_org_admin,
+    parent_side_of,
+    pk_of,
+    receiver,
+    shipper,
+    stock_owner,
+    supplier,
+)
 
 
 class Action(StrEnum):
@@ -85,155 +102,6 @@ class StockAt:
     location_id: int
 
 
-# ---- who: small predicates over (scope, object) ----------------------------------------------
-
-
-def _at_member_locations(scope: Scope, *location_ids: int | None) -> bool:
-    """A MEMBER acts only where it holds a grant; admins everywhere in their orgs."""
-    if scope.member_location_ids is None:
-        return True
-    return any(loc in scope.member_location_ids for loc in location_ids if loc)
-
-
-def _stock_locations(obj: Any) -> tuple[int | None, ...]:
-    if hasattr(obj, "from_location_id"):  # a Transfer: either end
-        return (obj.from_location_id, obj.to_location_id)
-    return (obj.location_id,)
-
-
-def stock_owner(scope: Scope, obj: Any) -> bool:
-    """Owner of the stock (StockAt, StockCount, Transfer): the owner is one of the viewer's
-    organizations (a MEMBER: with a grant at the location). Operating the location is not
-    enough."""
-    if obj is None:
-        return scope.is_platform_staff or bool(scope.org_ids)
-    return scope.owns(obj.owner_id) and _at_member_locations(scope, *_stock_locations(obj))
-
-
-def shipper(scope: Scope, shipment: Any) -> bool:
-    """The shipping side: the shipper's organization (a member only at its locations)."""
-    if shipment is None:
-        return bool(scope.org_ids)
-    if scope.is_platform_staff:
-        return False
-    return shipment.shipper_id in scope.org_ids and _at_member_locations(
-        scope, shipment.origin_id, shipment.destination_id
-    )
-
-
-def receiver(scope: Scope, shipment: Any) -> bool:
-    """The receiving side: the operator of the destination location (Amazon receiving the
-    owner's goods into its FBA site is a party to that document)."""
-    if shipment is None:
-        return bool(scope.org_ids)
-    if scope.is_platform_staff or shipment.receiver_id is None:
-        return False
-    return shipment.receiver_id in scope.org_ids and _at_member_locations(
-        scope, shipment.destination_id
-    )
-
-
-def goods_owner(scope: Scope, shipment: Any) -> bool:
-    """The owner of the goods on a shipment (it may differ from the shipper)."""
-    if scope.is_platform_staff or shipment is None:
-        return False
-    return shipment.owner_id in scope.org_ids and _at_member_locations(
-        scope, shipment.origin_id, shipment.destination_id
-    )
-
-
-def _shipment_of(obj: Any) -> Any:
-    """An ASN or a discrepancy case acts through its shipment."""
-    return getattr(obj, "shipment", obj)
-
-
-def case_sender(scope: Scope, case: Any) -> bool:
-    shipment = _shipment_of(case)
-    return goods_owner(scope, shipment) or shipper(scope, shipment)
-
-
-def case_receiver(scope: Scope, case: Any) -> bool:
-    return receiver(scope, _shipment_of(case))
-
-
-def case_side(scope: Scope, case: Any) -> bool:
-    return case_sender(scope, case) or case_receiver(scope, case)
-
-
-def buyer(scope: Scope, po: Any) -> bool:
-    if po is None:
-        return scope.is_platform_staff or scope.org_id is not None
-    return scope.owns(po.buyer_id)
-
-
-def supplier(scope: Scope, po: Any) -> bool:
-    if po is None:
-        return bool(scope.org_ids)
-    return po.supplier_org_id is not None and po.supplier_org_id in scope.org_ids
-
-
-def admin_of(org_id_of: Callable[[Any], int | None]) -> Callable[[Scope, Any], bool]:
-    """An admin of the organization the object belongs to (its subtree's admins too)."""
-
-    def rule(scope: Scope, obj: Any) -> bool:
-        if not scope.is_admin:
-            return False
-        if obj is None:
-            return scope.is_platform_staff or scope.org_id is not None
-        org_id = org_id_of(obj)
-        return org_id is not None and scope.can_administer(org_id)
-
-    rule.__name__ = "admin_of"
-    return rule
-
-
-def _pk(obj: Any) -> int | None:
-    return obj.pk
-
-
-def _parent_side(partnership: Any) -> int:
-    return partnership.relationship.parent_id
-
-
-def either_side_admin(scope: Scope, partnership: Any) -> bool:
-    if not scope.is_admin:
-        return False
-    if partnership is None:
-        return True
-    rel = partnership.relationship
-    return scope.can_administer(rel.parent_id) or scope.can_administer(rel.child_id)
-
-
-def either_side(scope: Scope, partnership: Any) -> bool:
-    if partnership is None:
-        return bool(scope.org_ids)
-    rel = partnership.relationship
-    return rel.parent_id in scope.org_ids or rel.child_id in scope.org_ids
-
-
-def own_org_admin(scope: Scope, obj: Any) -> bool:
-    """An admin acting for its active organization (plans, API tokens)."""
-    return not scope.is_platform_staff and scope.is_admin and scope.org_id is not None
-
-
-def member_manager(scope: Scope, membership: Any) -> bool:
-    """An admin of the membership's organization; only a super admin touches a super admin."""
-    if membership is None:
-        return scope.is_admin
-    if not (scope.is_admin and scope.can_administer(membership.organization_id)):
-        return False
-    return membership.role != Role.ORG_SUPER_ADMIN or scope.is_super_admin
-
-
-def network_root_super_admin(scope: Scope, org: Any) -> bool:
-    """The network root's super admin, about an organization linked to its network."""
-    if not scope.is_network_root_super_admin:
-        return False
-    if org is None:
-        return True
-    return org.pk in scope.org_ids or org.pk in scope.partner_org_ids
-
-
 # ---- the table -------------------------------------------------------------------------------
 
 
@@ -247,7 +115,7 @@ class Rule:
 POLICY: dict[Action, Rule] = {
     # Catalog: the owning organization's admins.
     Action.PRODUCT_CREATE: Rule(
-        Feature.PRODUCTS_CREATE, admin_of(_pk), "Only organization admins manage the catalog."
+        Feature.PRODUCTS_CREATE, admin_of(pk_of), "Only organization admins manage the catalog."
     ),
     Action.PRODUCT_EDIT: Rule(
         Feature.PRODUCTS_CREATE,
@@ -255,7 +123,7 @@ POLICY: dict[Action, Rule] = {
         "This product belongs to another organization.",
     ),
     Action.LOCATION_CREATE: Rule(
-        Feature.INVENTORY_MANAGE_OWN, admin_of(_pk), "You do not administer this organization."
+        Feature.INVENTORY_MANAGE_OWN, admin_of(pk_of), "You do not administer this organization."
     ),
     # Describing a location (name, kind, address); its operator never changes.
     Action.LOCATION_EDIT: Rule(
@@ -340,7 +208,7 @@ POLICY: dict[Action, Rule] = {
     # Partnerships: the network (inviting) side's admins; either side may end or write.
     Action.PARTNERSHIP_EDIT_TERMS: Rule(
         None,
-        admin_of(_parent_side),
+        admin_of(parent_side_of),
         "Only the inviting side's admins change a partnership's terms.",
     ),
     Action.PARTNERSHIP_END: Rule(
@@ -348,28 +216,32 @@ POLICY: dict[Action, Rule] = {
     ),
     Action.PARTNERSHIP_PREVIEW: Rule(
         None,
-        admin_of(_parent_side),
+        admin_of(parent_side_of),
         "Only the inviting side's admins can preview an active partnership.",
     ),
     Action.PARTNERSHIP_MESSAGE: Rule(None, either_side, "You are not a party to this partnership."),
     Action.INVITATION_SEND: Rule(
-        Feature.PARTNERSHIPS_CREATE, admin_of(_pk), "You do not administer this organization."
+        Feature.PARTNERSHIPS_CREATE, admin_of(pk_of), "You do not administer this organization."
     ),
     Action.INVITATION_MANAGE: Rule(
         None, admin_of(lambda i: i.inviting_org_id), "You do not administer this organization."
     ),
     Action.PARTY_CREATE: Rule(
-        Feature.PARTNERSHIPS_CREATE, admin_of(_pk), "Only admins record parties."
+        Feature.PARTNERSHIPS_CREATE, admin_of(pk_of), "Only admins record parties."
     ),
     Action.PARTY_EDIT: Rule(
         Feature.PARTNERSHIPS_CREATE, admin_of(lambda p: p.owner_id), "Only admins change parties."
     ),
     # Organizations and people.
     Action.ORGANIZATION_LINK: Rule(
-        Feature.MULTI_ORG_HIERARCHY, admin_of(_pk), "You do not administer this organization."
+        Feature.MULTI_ORG_HIERARCHY, admin_of(pk_of), "You do not administer this organization."
     ),
-    Action.ORGANIZATION_EDIT: Rule(None, admin_of(_pk), "You do not administer this organization."),
-    Action.MEMBERSHIP_INVITE: Rule(None, admin_of(_pk), "You do not administer this organization."),
+    Action.ORGANIZATION_EDIT: Rule(
+        None, admin_of(pk_of), "You do not administer this organization."
+    ),
+    Action.MEMBERSHIP_INVITE: Rule(
+        None, admin_of(pk_of), "You do not administer this organization."
+    ),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
         None,
         lambda scope, org: scope.is_super_admin and (org is None or scope.can_administer(org.pk)),
