@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from billing.models import PlanChange, Subscription
 from orgs.models import Organization, OrganizationRelationship
 from partnerships.models import Partnership
-from tests.conftest import PERSONAS
+from tests.personas import EMAILS as PERSONAS
 
 ROOT = "super@luxebond.example"
 ROOT_ONLY_URLS = [

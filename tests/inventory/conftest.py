@@ -1,4 +1,5 @@
-"""Inventory fixtures: the seed's figures, PDF text, a unique idempotency key."""
+"""Inventory fixtures: the persona table's stock locations, the seed's figures, PDF text,
+a unique idempotency key."""
 
 from __future__ import annotations
 
@@ -7,40 +8,10 @@ import uuid
 
 import pytest
 
-# What each persona may see on the inventory pages (the seed's CAN/CANNOT lists).
-VISIBLE_LOCATIONS = {
-    "super@luxebond.example": {
-        "LOC-001",
-        "LOC-002",
-        "LOC-003",
-        "LOC-004",
-        "LOC-005",
-        "LOC-101",
-        "LOC-102",
-        "LOC-103",
-        "LOC-104",
-    },
-    "admin@dist.luxebond.example": {
-        "LOC-001",
-        "LOC-002",
-        "LOC-003",
-        "LOC-004",
-        "LOC-101",
-        "LOC-102",
-        "LOC-103",
-        "LOC-104",
-    },
-    "admin@mfg.luxebond.example": {"LOC-005"},
-    "member@dist.luxebond.example": {"LOC-001"},
-    "ops@amazon.example": {"LOC-101", "LOC-102", "LOC-103"},
-    "vmi@sephora.example": {"LOC-104"},
-    "admin@packagepro.example": {"LOC-201", "LOC-202"},
-    # LOC-002 is shared with both (deliveries, pick-ups): LUXE BOND's stock there.
-    "admin@vitasource.example": {"LOC-002"},
-    "admin@salonluxe.example": {"LOC-002"},
-    "admin@medsupply.example": set(),
-}
-ALL_STOCK_LOCATIONS = set().union(*VISIBLE_LOCATIONS.values())
+from ..personas import PERSONAS
+
+# What each persona may see on the inventory pages: tests/personas.py's table.
+VISIBLE_LOCATIONS = {email: set(p.stock_locations) for email, p in PERSONAS.items()}
 PARTNERS = ("ops@amazon.example", "vmi@sephora.example")
 SEED_FIGURES = {
     # location: (units, value at price, the seed's rounded figure)

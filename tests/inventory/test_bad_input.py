@@ -2,21 +2,61 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inventory.models import LedgerBatch, Product, StockBalance
+from orgs.models import Location
 
-ADMIN = "admin@dist.luxebond.example"
+from ..factories import (
+    LocationFactory,
+    OrganizationFactory,
+    ProductFactory,
+    StockBalanceFactory,
+    admin_of,
+    logged_in,
+)
 
 
 def _counts():
     return (Product.objects.count(), LedgerBatch.objects.count(), StockBalance.objects.count())
 
 
+@dataclass
+class World:
+    admin: object
+    here: Location  # holds a lot of the serum
+    there: Location
+    counted: Location  # holds another lot: a stock take has lines
+    foreign: Location  # another organization's
+    serum: Product
+
+
 @pytest.fixture
-def serum(demo):
-    return Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
+def w(db) -> World:
+    """An ENTERPRISE organization's admin, three of its locations, and serum in stock."""
+    org = OrganizationFactory(plan_tier="ENTERPRISE")
+    here, there, counted = LocationFactory.create_batch(3, operator=org)
+    serum = ProductFactory(owner=org, sku="LB-SER-001")
+    StockBalanceFactory(
+        product=serum, location=here, quantity=50, lot="SER-L1", expiry=dt.date(2030, 1, 31)
+    )
+    StockBalanceFactory(product=serum, location=counted, quantity=20, lot="SER-L2")
+    return World(admin_of(org), here, there, counted, LocationFactory(), serum)
+
+
+@pytest.fixture
+def serum(w):
+    return w.serum
+
+
+@pytest.fixture
+def login(client, w):
+    """The organization's admin, logged in (the demo persona `login(ADMIN)` was)."""
+    return lambda: logged_in(client, w.admin)
 
 
 @pytest.mark.parametrize(
@@ -27,33 +67,35 @@ def serum(demo):
         ({"quantity": "abc"}, "Enter a number"),
         ({"product": "00000000-0000-0000-0000-000000000000"}, "Select a valid choice"),
         ({"location": "LOC-999"}, "Select a valid choice"),
-        ({"location": "LOC-201"}, "Select a valid choice"),  # another org's location
+        ({"location": "FOREIGN"}, "Select a valid choice"),  # another org's location
         ({"reason_code": "BECAUSE"}, "Select a valid choice"),
         ({"expiry": "31/02/2030"}, "Enter a valid date"),
     ],
 )
-def test_adjustment_bad_input(login, serum, changes, message):
+def test_adjustment_bad_input(login, w, serum, changes, message):
+    if changes.get("location") == "FOREIGN":
+        changes = {"location": w.foreign.code}
     before = _counts()
     data = {
-        "location": "LOC-001",
+        "location": w.here.code,
         "product": serum.public_id,
         "quantity": "5",
         "reason_code": "FOUND",
         "key": "bad-1",
     } | changes
-    r = login(ADMIN).post("/inventory/adjust/", data)
+    r = login().post("/inventory/adjust/", data)
     assert r.status_code == 400
     assert message in r.content.decode()
     assert _counts() == before
 
 
-def test_wrong_expiry_for_a_known_lot_is_refused(login, demo, serum):
-    lot = StockBalance.objects.filter(product=serum, location=demo.loc("LOC-001")).first()
+def test_wrong_expiry_for_a_known_lot_is_refused(login, w, serum):
+    lot = StockBalance.objects.filter(product=serum, location=w.here).first()
     before = _counts()
-    r = login(ADMIN).post(
+    r = login().post(
         "/inventory/adjust/",
         {
-            "location": "LOC-001",
+            "location": w.here.code,
             "product": serum.public_id,
             "quantity": "5",
             "lot": lot.lot,
@@ -67,43 +109,45 @@ def test_wrong_expiry_for_a_known_lot_is_refused(login, demo, serum):
     assert _counts() == before
 
 
-def test_unknown_sku_in_transfer_and_pick(login):
-    c = login(ADMIN)
+def test_unknown_sku_in_transfer_and_pick(login, w):
+    c = login()
     r = c.post(
         "/inventory/transfers/new/",
         {
-            "from_location": "LOC-001",
-            "to_location": "LOC-002",
+            "from_location": w.here.code,
+            "to_location": w.there.code,
             "product": "not-a-uuid",
             "quantity": "1",
             "key": "x",
         },
     )
     assert r.status_code == 400 and "errorlist" in r.content.decode()
-    r = c.get("/inventory/pick/?location=LOC-001&product=nope&quantity=1")
+    r = c.get(f"/inventory/pick/?location={w.here.code}&product=nope&quantity=1")
     assert r.status_code == 400
     r = c.get(
-        "/inventory/pick/?location=LOC-001&product=00000000-0000-0000-0000-000000000000&quantity=1"
+        f"/inventory/pick/?location={w.here.code}"
+        "&product=00000000-0000-0000-0000-000000000000&quantity=1"
     )
     assert r.status_code == 400 and "Choose one of your locations" in r.content.decode()
 
 
-def test_transfer_more_than_on_hand(login, serum):
+def test_transfer_more_than_on_hand(login, w, serum):
     from inventory.models import Transfer
 
-    transfers = Transfer.objects.count()  # the seed has one (Dallas → LA)
+    transfers = Transfer.objects.count()
     before = _counts()
-    r = login(ADMIN).post(
+    r = login().post(
         "/inventory/transfers/new/",
         {
-            "from_location": "LOC-001",
-            "to_location": "LOC-002",
+            "from_location": w.here.code,
+            "to_location": w.there.code,
             "product": serum.public_id,
             "quantity": "99999",
             "key": "too-much",
         },
     )
-    assert r.status_code == 400 and "Not enough LB-SER-001 at LOC-001" in r.content.decode()
+    assert r.status_code == 400
+    assert f"Not enough LB-SER-001 at {w.here.code}" in r.content.decode()
     assert _counts() == before
     assert Transfer.objects.count() == transfers
 
@@ -124,7 +168,7 @@ def test_transfer_more_than_on_hand(login, serum):
 )
 def test_malformed_csv_imports_nothing(login, content, message):
     before = _counts()
-    r = login(ADMIN).post("/products/import/", {"file": SimpleUploadedFile("p.csv", content)})
+    r = login().post("/products/import/", {"file": SimpleUploadedFile("p.csv", content)})
     assert r.status_code == 400
     text = r.content.decode()
     assert message.replace("(", "(").split(" ")[0] in text or message in text
@@ -135,13 +179,13 @@ def test_malformed_csv_imports_nothing(login, content, message):
 def test_huge_csv_is_refused(login):
     before = _counts()
     big = b"sku,name,price\n" + b"X-1,Name,1\n" * 300_000  # ~3.3 MB
-    r = login(ADMIN).post("/products/import/", {"file": SimpleUploadedFile("big.csv", big)})
+    r = login().post("/products/import/", {"file": SimpleUploadedFile("big.csv", big)})
     assert r.status_code == 400 and "larger than 2048 KB" in r.content.decode()
     assert _counts() == before
 
 
 def test_bad_report_and_filter_dates_are_400(login):
-    c = login(ADMIN)
+    c = login()
     for url in (
         "/inventory/?expiring_before=tomorrow",
         "/inventory/reports/snapshot/?date=2024-13-01",
@@ -152,9 +196,9 @@ def test_bad_report_and_filter_dates_are_400(login):
         assert "errorlist" in r.content.decode()
 
 
-def test_negative_count_refused(login, demo):
-    c = login(ADMIN)
-    url = c.post("/inventory/counts/new/", {"location": "LOC-003", "kind": "STOCK_TAKE"})[
+def test_negative_count_refused(login, w):
+    c = login()
+    url = c.post("/inventory/counts/new/", {"location": w.counted.code, "kind": "STOCK_TAKE"})[
         "Location"
     ]
     from inventory.models import StockCount

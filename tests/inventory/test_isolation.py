@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import PERSONAS
-
-from .conftest import ALL_STOCK_LOCATIONS, PARTNERS, SEED_FIGURES, VISIBLE_LOCATIONS, pdf_text
+from ..personas import ALL_STOCK_LOCATIONS
+from ..personas import EMAILS as PERSONAS
+from .conftest import PARTNERS, SEED_FIGURES, VISIBLE_LOCATIONS, pdf_text
 
 LOC_CODE = re.compile(r"LOC-\d{3}")
 PAGES = [

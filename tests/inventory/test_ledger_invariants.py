@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from inventory import selectors
 from inventory.ledger import InsufficientStock, Posting, stock_post
-from inventory.models import Product, StockBalance, StockMovement
+from inventory.models import StockBalance, StockMovement
+
+from ..factories import (
+    LocationFactory,
+    OrganizationFactory,
+    ProductFactory,
+    admin_of,
+    scope_of_user,
+)
 
 _counter = itertools.count()
 
@@ -34,16 +42,13 @@ EXPIRY = {"": None, "LOT-A": dt.date(2030, 1, 31), "LOT-B": dt.date(2030, 6, 30)
 
 
 @pytest.fixture
-def world(demo):
-    from orgs.models import Location
-
-    owner = demo.org("ORG-301")
-    products = [
-        Product.objects.create(owner=owner, sku=f"HYP-{i}", name=f"Hyp {i}", price=10)
-        for i in range(3)
-    ]
-    strict = Location.objects.create(code="LOC-HYP1", name="Strict", operator=owner)
-    loose = Location.objects.create(
+def world(db):
+    """A PRO organization with three products, a location that forbids negative stock and one
+    that allows it, and its admin."""
+    owner = OrganizationFactory(plan_tier="PRO")
+    products = [ProductFactory(owner=owner, sku=f"HYP-{i}", name=f"Hyp {i}") for i in range(3)]
+    strict = LocationFactory(code="LOC-HYP1", name="Strict", operator=owner)
+    loose = LocationFactory(
         code="LOC-HYP2", name="Loose", operator=owner, allow_negative_stock=True
     )
     return owner, products, [strict, loose]
@@ -55,7 +60,7 @@ def world(demo):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=batches)
-def test_balances_equal_movements_and_snapshot_replays(world, scope_of, sequence):
+def test_balances_equal_movements_and_snapshot_replays(world, sequence):
     owner, products, locations = world
     ids = {p.pk for p in products}
     expected: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -109,7 +114,7 @@ def test_balances_equal_movements_and_snapshot_replays(world, scope_of, sequence
             if b.location_id == locations[0].pk:
                 assert b.quantity >= 0
         # Snapshot at a past date = the ledger replayed to the end of that day.
-        scope = scope_of("admin@salonluxe.example")
+        scope = scope_of_user(admin_of(owner))
         for days_ago in (30, 10, 0):
             day = (now - dt.timedelta(days=days_ago)).date()
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)

@@ -11,7 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.entitlements import LimitReached
 
-FREE = ["ops@amazon.example", "vmi@sephora.example", "admin@vitasource.example"]
+from ..personas import emails
+
+FREE = emails(plan="FREE")
 GATED_POSTS = [
     (
         "/products/new/",

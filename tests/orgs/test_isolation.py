@@ -1,6 +1,6 @@
 """Isolation matrix: every demo persona × every organization-side page and object.
 
-The expected sets come from the seeds' CAN / CANNOT lists and DESIGN.md §5 and §7.
+The expected sets are tests/personas.py's (the seeds' CAN / CANNOT lists, DESIGN.md §5 and §7).
 """
 
 from __future__ import annotations
@@ -11,74 +11,10 @@ import pytest
 
 from orgs.models import Location, Membership, Organization
 
-ALL_ORGS = {o[0] for o in __import__("orgs.demo", fromlist=["ORGANIZATIONS"]).ORGANIZATIONS}
-ALL_LOCATIONS = {loc[0] for loc in __import__("orgs.demo", fromlist=["LOCATIONS"]).LOCATIONS}
-LUXE_PARTNERS = {
-    "ORG-101",
-    "ORG-102",
-    "ORG-201",
-    "ORG-202",
-    "ORG-203",
-    "ORG-204",
-    "ORG-205",
-    "ORG-301",
-}
+from ..personas import ALL_LOCATIONS, ALL_ORGS, ORG_NAMES, PERSONAS
 
-# persona → (organizations visible at all, locations visible)
-EXPECTED = {
-    "super@luxebond.example": (
-        {"ORG-001", "ORG-002", "ORG-003"} | LUXE_PARTNERS,
-        {
-            "LOC-001",
-            "LOC-002",
-            "LOC-003",
-            "LOC-004",
-            "LOC-005",
-            "LOC-101",
-            "LOC-102",
-            "LOC-103",
-            "LOC-104",
-        },
-    ),
-    "admin@dist.luxebond.example": (
-        {"ORG-003", "ORG-101", "ORG-102", "ORG-202", "ORG-301"},
-        {"LOC-001", "LOC-002", "LOC-003", "LOC-004", "LOC-101", "LOC-102", "LOC-103", "LOC-104"},
-    ),
-    "admin@mfg.luxebond.example": (
-        {"ORG-002", "ORG-201", "ORG-202", "ORG-203", "ORG-204", "ORG-205", "ORG-301"},
-        {"LOC-005"},
-    ),
-    "member@dist.luxebond.example": (
-        {"ORG-003", "ORG-101", "ORG-102", "ORG-202", "ORG-301"},
-        {"LOC-001"},
-    ),
-    "ops@amazon.example": ({"ORG-101", "ORG-003"}, {"LOC-101", "LOC-102", "LOC-103"}),
-    "vmi@sephora.example": ({"ORG-102", "ORG-003"}, {"LOC-104"}),
-    "admin@packagepro.example": (
-        {"ORG-201", "ORG-002", "ORG-401", "ORG-402"},
-        {"LOC-201", "LOC-202"},
-    ),
-    # Both are also partners of ORG-003, which shares LOC-002 (Los Angeles DC) with them.
-    "admin@vitasource.example": ({"ORG-202", "ORG-002", "ORG-003"}, {"LOC-002"}),
-    "admin@salonluxe.example": ({"ORG-301", "ORG-002", "ORG-003"}, {"LOC-301", "LOC-002"}),
-    "admin@medsupply.example": ({"ORG-401", "ORG-201"}, {"LOC-401"}),
-}
-# Orgs whose own data (codes, plan, locations) the persona sees in full.
-FULL = {
-    "super@luxebond.example": {"ORG-001", "ORG-002", "ORG-003"},
-    "admin@dist.luxebond.example": {"ORG-003"},
-    "admin@mfg.luxebond.example": {"ORG-002"},
-    "member@dist.luxebond.example": {"ORG-003"},
-    "ops@amazon.example": {"ORG-101"},
-    "vmi@sephora.example": {"ORG-102"},
-    "admin@packagepro.example": {"ORG-201"},
-    "admin@vitasource.example": {"ORG-202"},
-    "admin@salonluxe.example": {"ORG-301"},
-    "admin@medsupply.example": {"ORG-401"},
-}
-ORG_NAMES = dict(
-    (o[0], o[1]) for o in __import__("orgs.demo", fromlist=["ORGANIZATIONS"]).ORGANIZATIONS
-)
+# persona → organizations and locations visible: the one table in tests/personas.py
+EXPECTED = {email: (set(p.orgs), set(p.locations)) for email, p in PERSONAS.items()}
 INTERNAL_LOCATION_WORDS = {
     "LOC-001": "Dallas",
     "LOC-002": "Los Angeles",

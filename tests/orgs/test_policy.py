@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from orgs.policy import POLICY, Action, can
-from tests.conftest import PERSONAS
+from tests.personas import EMAILS as PERSONAS
 
 from ._policy_objects import OBJECTS
 

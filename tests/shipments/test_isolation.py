@@ -1,4 +1,4 @@
-"""Who sees which shipment, ASN, case and report — the seed's CAN/CANNOT lists as a matrix."""
+"""Who sees which shipment, ASN, case and report — tests/personas.py's table as a matrix."""
 
 from __future__ import annotations
 
@@ -11,64 +11,14 @@ import pytest
 
 from shipments.models import ASN, DiscrepancyCase, Shipment
 
+from ..personas import ALL_SHIPMENTS, PERSONAS, emails
+
 pytestmark = pytest.mark.django_db
 
-ALL = {s[0] for s in __import__("shipments.demo", fromlist=["SHIPMENTS"]).SHIPMENTS}
-LUXE_DIST = {
-    k for k in ALL if not k.startswith(("supplier", "salon"))
-}  # everything owned by ORG-003
-AMAZON = {
-    "fba-in-1",
-    "fba-in-2",
-    "fba-in-3",
-    "fba-in-recv",
-    "fba-in-draft",
-    "fba-return-1",
-    "fba-return-2",
-}
-VISIBLE = {
-    "super@luxebond.example": ALL,
-    "admin@dist.luxebond.example": LUXE_DIST,
-    "admin@mfg.luxebond.example": {"supplier-pp", "supplier-vita", "supplier-pump", "salon-1"},
-    "member@dist.luxebond.example": {
-        "fba-in-1",
-        "fba-in-recv",
-        "fba-return-1",
-        "transfer-1",
-        "transfer-3",
-        "vmi-1",
-    },
-    "ops@amazon.example": AMAZON,
-    "vmi@sephora.example": {"vmi-1", "vmi-2"},
-    "admin@packagepro.example": {"supplier-pp"},
-    # Both are given LOC-002 (Los Angeles DC) and see only their own documents there.
-    "admin@vitasource.example": {"supplier-vita", "la-vita-1", "la-vita-recv"},
-    "admin@salonluxe.example": {"salon-1", "la-pickup-1", "la-pickup-recv"},
-    "admin@medsupply.example": set(),
-}
-# What a partner must never read anywhere on these pages (DESIGN.md §5).
-NEVER = {
-    "ops@amazon.example": [
-        "LOC-001",
-        "LOC-002",
-        "LOC-003",
-        "LOC-004",
-        "Dallas",
-        "Los Angeles",
-        "Edison",
-        "Miami",
-        "LOC-104",
-        "Sephora",
-        "Ulta",
-        "PackagePro",
-        "VitaSource",
-    ],
-    "vmi@sephora.example": ["LOC-001", "LOC-004", "Dallas", "Miami", "LOC-101", "Amazon", "Ulta"],
-    "admin@packagepro.example": ["LOC-005", "Fort Worth", "VitaSource", "Amazon"],
-    "admin@vitasource.example": ["LOC-005", "Fort Worth", "PackagePro", "Salon Luxe", "Dallas"],
-    "admin@salonluxe.example": ["LOC-001", "Amazon", "Ulta", "VitaSource", "carton 4", "Dallas"],
-    "admin@medsupply.example": ["LUXE BOND", "SHP-0", "ASN-0", "DSC-0"],
-}
+ALL = ALL_SHIPMENTS
+# persona → demo shipment keys visible, and words a partner never reads (tests/personas.py)
+VISIBLE = {email: set(p.shipments) for email, p in PERSONAS.items()}
+NEVER = {email: list(PERSONAS[email].never) for email in emails(never=True)}
 PAGES = [
     "/shipments/?status=",
     "/asns/?tab=all",

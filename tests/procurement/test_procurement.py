@@ -10,22 +10,13 @@ from orgs.models import AuditEvent
 from procurement import services
 from procurement.models import POStatus, PurchaseOrder
 
-ALL_DEMO = {"ORG-201", "ORG-202", "ORG-203", "ORG-204", "ORG-205"}
+from ..personas import ALL_PO_SUPPLIERS, PERSONAS
+
+ALL_DEMO = ALL_PO_SUPPLIERS
 SENT_OR_LATER = ALL_DEMO - {"ORG-205"}  # ORG-205's demo PO is still a draft
 
-# persona → suppliers of ORG-002's demo POs that persona sees
-VISIBLE = {
-    "super@luxebond.example": ALL_DEMO,
-    "admin@mfg.luxebond.example": ALL_DEMO,
-    "admin@dist.luxebond.example": set(),
-    "member@dist.luxebond.example": set(),
-    "ops@amazon.example": set(),
-    "vmi@sephora.example": set(),
-    "admin@packagepro.example": {"ORG-201"},
-    "admin@vitasource.example": {"ORG-202"},
-    "admin@salonluxe.example": set(),
-    "admin@medsupply.example": set(),
-}
+# persona → suppliers of ORG-002's demo POs that persona sees (tests/personas.py)
+VISIBLE = {email: set(p.purchase_orders) for email, p in PERSONAS.items()}
 
 
 def _numbers(html: str) -> set[str]:

@@ -12,21 +12,17 @@ from analytics.selectors import month_starts
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind, Product
 
+from ..personas import emails
+
 PAGES = [
     "/analytics/forecast/",
     "/analytics/abc/",
     "/analytics/forecast/advanced/",
     "/analytics/advanced/",
 ]
-FREE = ["ops@amazon.example", "vmi@sephora.example", "admin@vitasource.example"]
-PRO = ["admin@packagepro.example", "admin@salonluxe.example"]
-ENTERPRISE = [
-    "super@luxebond.example",
-    "admin@dist.luxebond.example",
-    "admin@mfg.luxebond.example",
-    "member@dist.luxebond.example",
-    "admin@medsupply.example",
-]
+FREE = emails(plan="FREE")
+PRO = emails(plan="PRO")
+ENTERPRISE = emails(plan="ENTERPRISE")
 
 
 def _at(month: dt.date, day: int = 15) -> dt.datetime:
