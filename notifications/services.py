@@ -1,4 +1,4 @@
-"""Notifications: the public API other apps call (`notify`), plus the per-kind preferences.
+"""Every write of the notifications app, and `notify`, the one function other apps call.
 
 `notify` is called inside a service's transaction: in-app rows are written in it (so they
 roll back with it) and emails are queued with `transaction.on_commit`.
@@ -7,55 +7,23 @@ roll back with it) and emails are queued with `transaction.on_commit`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from core.email import queue_email
+from core.enums import NotificationKind
+from orgs.access import Scope
+from orgs.audit import audit
 from orgs.models import Membership
+from orgs.policy import Action, require
 from rls.context import bypass
 
+from .channels import flags_of
 from .models import Notification, NotificationPreference
-
-if TYPE_CHECKING:
-    from orgs.access import Scope
-
-# Every kind a user can set a preference for; unknown kinds default to in-app + email.
-KINDS: dict[str, str] = {
-    "invitation_accepted": "A partner accepted an invitation",
-    "message_posted": "New partnership message",
-    "partnership_ended": "A partnership was ended",
-    "asn_created": "New ASN",
-    "shipment_status": "Shipment status updates",
-    "discrepancy_opened": "Receipt discrepancy reported",
-    "discrepancy_resolved": "Receipt discrepancy resolved",
-    "payment_failed": "Payment failed",
-}
-
-CHANNEL_BOTH = "both"
-CHANNEL_IN_APP = "in_app"
-CHANNEL_EMAIL = "email"
-CHANNEL_OFF = "off"
-CHANNELS: list[tuple[str, str]] = [
-    (CHANNEL_BOTH, "In-app and email"),
-    (CHANNEL_IN_APP, "In-app only"),
-    (CHANNEL_EMAIL, "Email only"),
-    (CHANNEL_OFF, "Off"),
-]
-
-
-def channel_of(in_app: bool, email: bool) -> str:
-    if in_app and email:
-        return CHANNEL_BOTH
-    if in_app:
-        return CHANNEL_IN_APP
-    if email:
-        return CHANNEL_EMAIL
-    return CHANNEL_OFF
-
-
-def flags_of(channel: str) -> tuple[bool, bool]:
-    return channel in (CHANNEL_BOTH, CHANNEL_IN_APP), channel in (CHANNEL_BOTH, CHANNEL_EMAIL)
 
 
 @bypass(
@@ -64,7 +32,7 @@ def flags_of(channel: str) -> tuple[bool, bool]:
 def notify(
     *,
     org_ids: Iterable[int],
-    kind: str,
+    kind: NotificationKind,
     title: str,
     body: str = "",
     url: str = "",
@@ -73,25 +41,12 @@ def notify(
 ) -> None:
     """Notify the active members of `org_ids` about one event, each by their preference.
 
-    `send_email=False` for callers that send their own transactional email (billing).
+    `send_email=False` for callers that send their own transactional email (billing, shipments).
 
     Three queries whatever the number of recipients (members, preferences, one bulk insert).
     """
-    org_ids = list(org_ids)
-    recipients: dict[int, int] = {}  # user id -> the organization they hear about it as
-    emails: dict[int, str] = {}
-    rows = (
-        Membership.objects.active()  # unscoped on purpose: the system addresses members
-        .filter(organization_id__in=org_ids, user__is_active=True)
-        .exclude(organization__status="CLOSED")
-        .order_by("organization_id")
-        .values_list("user_id", "organization_id", "user__email")
-    )
-    for user_id, org_id, email in rows:
-        if user_id == exclude_user_id:
-            continue
-        recipients.setdefault(user_id, org_id)
-        emails[user_id] = email
+    kind = NotificationKind(kind)  # a kind with no preference row on the page is a bug: fail
+    recipients = _recipients(list(org_ids), exclude_user_id=exclude_user_id)
     if not recipients:
         return
     prefs = {
@@ -101,7 +56,7 @@ def notify(
         ).values_list("user_id", "in_app", "email")
     }
     in_app_rows = []
-    for user_id, org_id in recipients.items():
+    for user_id, (org_id, address) in recipients.items():
         in_app, by_email = prefs.get(user_id, (True, True))
         if in_app:
             in_app_rows.append(
@@ -115,24 +70,69 @@ def notify(
                 )
             )
         if by_email and send_email:
-            queue_email(
-                to=[emails[user_id]],
-                template="partnerships/email/notification",
-                context={
-                    "title": title,
-                    "body": body,
-                    "url": f"{settings.SITE_URL}{url}" if url.startswith("/") else url,
-                    "kind_label": KINDS.get(kind, kind),
-                    "preferences_url": f"{settings.SITE_URL}/notifications/preferences/",
-                },
-            )
+            _email(address, kind=kind, title=title, body=body, url=url)
     Notification.objects.bulk_create(in_app_rows)
 
 
-def preferences_for(scope: Scope) -> dict[str, str]:
-    """The viewer's own kind -> channel for every known kind (defaults filled in)."""
-    stored = {
-        p.kind: channel_of(p.in_app, p.email)
-        for p in NotificationPreference.objects.visible_to(scope)
-    }
-    return {kind: stored.get(kind, CHANNEL_BOTH) for kind in KINDS}
+def _recipients(org_ids: list[int], *, exclude_user_id: int | None) -> dict[int, tuple[int, str]]:
+    """user id -> (the organization they hear about it as, their email address).
+
+    Called from `notify` under its bypass: the system addresses other organizations' members."""
+    recipients: dict[int, tuple[int, str]] = {}
+    rows = (
+        Membership.objects.active()  # unscoped on purpose: the system addresses members
+        .filter(organization_id__in=org_ids, user__is_active=True)
+        .exclude(organization__status="CLOSED")
+        .order_by("organization_id")
+        .values_list("user_id", "organization_id", "user__email")
+    )
+    for user_id, org_id, address in rows:
+        if user_id != exclude_user_id:
+            recipients.setdefault(user_id, (org_id, address))
+    return recipients
+
+
+def _email(address: str, *, kind: NotificationKind, title: str, body: str, url: str) -> None:
+    queue_email(
+        to=[address],
+        template="notifications/email/notification",
+        context={
+            "title": title,
+            "body": body,
+            "url": f"{settings.SITE_URL}{url}" if url.startswith("/") else url,
+            "kind_label": kind.label,
+            "preferences_url": f"{settings.SITE_URL}/notifications/preferences/",
+        },
+    )
+
+
+@transaction.atomic
+def notification_mark_read(*, scope: Scope, notification: Notification) -> None:
+    Notification.objects.visible_to(scope).filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, scope: Scope) -> int:
+    return Notification.objects.visible_to(scope).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preferences_set(*, scope: Scope, channels: dict[str, str]) -> None:
+    """channels: kind -> both / in_app / email / off, for known kinds only."""
+    require(scope, Action.NOTIFICATION_PREFERENCES_SET)
+    unknown = set(channels) - set(NotificationKind.values)
+    if unknown:
+        raise ValidationError(f"Unknown notification kind: {', '.join(sorted(unknown))}.")
+    for kind, channel in channels.items():
+        in_app, email = flags_of(channel)
+        NotificationPreference.objects.visible_to(scope).update_or_create(
+            user_id=scope.user_id, kind=kind, defaults={"in_app": in_app, "email": email}
+        )
+    audit(
+        scope=scope,
+        action="notifications.preferences",
+        target=get_user_model().objects.get(pk=scope.user_id),
+        after=dict(sorted(channels.items())),
+    )

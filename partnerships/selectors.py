@@ -6,9 +6,9 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.access import Scope
-from orgs.models import Location, Party
+from orgs.models import Location
 
-from .models import Invitation, Message, Notification, Partnership, PartyContact
+from .models import Invitation, Message, Partnership
 
 
 def partnerships_for(scope: Scope) -> QuerySet[Partnership]:
@@ -76,34 +76,6 @@ def pending_invitations(scope: Scope) -> QuerySet[Invitation]:
 
 def invitation_detail(scope: Scope, public_id) -> Invitation:
     return get_object_or_404(Invitation.objects.visible_to(scope), public_id=public_id)
-
-
-def notifications_for(scope: Scope) -> QuerySet[Notification]:
-    return Notification.objects.visible_to(scope).order_by("-created_at", "-id")
-
-
-def unread_count(scope: Scope) -> int:
-    return Notification.objects.visible_to(scope).unread().count()
-
-
-def parties_for(scope: Scope) -> QuerySet[Party]:
-    return (
-        Party.objects.visible_to(scope)
-        .select_related("owner", "organization")
-        .annotate(contact_count=Count("contacts"))
-        .order_by("name")
-    )
-
-
-def party_detail(scope: Scope, public_id) -> Party:
-    return get_object_or_404(
-        Party.objects.visible_to(scope).select_related("owner", "organization"),
-        public_id=public_id,
-    )
-
-
-def party_contacts(scope: Scope, party: Party) -> QuerySet[PartyContact]:
-    return PartyContact.objects.visible_to(scope).filter(party=party)
 
 
 def shareable_locations(scope: Scope, *, extra: QuerySet | None = None) -> QuerySet[Location]:
