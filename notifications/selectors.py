@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -21,7 +23,7 @@ def notification_detail(scope: Scope, public_id: object) -> Notification:
 
 
 def unread_count(scope: Scope) -> int:
-    return Notification.objects.visible_to(scope).unread().count()
+    return Notification.objects.unread().visible_to(scope).count()
 
 
 def preferences_for(scope: Scope) -> dict[str, str]:
@@ -33,7 +35,7 @@ def preferences_for(scope: Scope) -> dict[str, str]:
     return {kind: stored.get(kind, CHANNEL_BOTH) for kind in NotificationKind.values}
 
 
-def unscoped_email_opt_outs(kind: NotificationKind) -> QuerySet[NotificationPreference]:
+def unscoped_email_opt_outs(kind: NotificationKind) -> QuerySet[NotificationPreference, Any]:
     """The user ids (as a sub-query) of everyone who turned email off for `kind`.
 
     Unscoped: for the system addressing an alert to other organizations' members; run it

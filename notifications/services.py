@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -115,13 +115,15 @@ def notification_mark_read(*, scope: Scope, notification: Notification) -> None:
 
 @transaction.atomic
 def notifications_mark_all_read(*, scope: Scope) -> int:
-    return Notification.objects.visible_to(scope).unread().update(read_at=timezone.now())
+    return Notification.objects.unread().visible_to(scope).update(read_at=timezone.now())
 
 
 @transaction.atomic
 def notification_preferences_set(*, scope: Scope, channels: dict[str, str]) -> None:
     """channels: kind -> both / in_app / email / off, for known kinds only."""
     require(scope, Action.NOTIFICATION_PREFERENCES_SET)
+    if scope.user_id is None:  # preferences belong to a person; a scope without one has none
+        raise PermissionDenied("Notification preferences belong to a person.")
     unknown = set(channels) - set(NotificationKind.values)
     if unknown:
         raise ValidationError(f"Unknown notification kind: {', '.join(sorted(unknown))}.")

@@ -68,6 +68,9 @@ class Partnership(models.Model):
 
     objects = PartnershipQuerySet.as_manager()
 
+    # Not a column: set on one page of rows by selectors.with_shared_counts.
+    shared_count: int
+
     class Meta:
         ordering = ["-created_at"]
 

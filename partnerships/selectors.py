@@ -31,9 +31,8 @@ def with_shared_counts(scope: Scope, partnerships: list[Partnership]) -> list[Pa
     rows = through.objects.filter(partnership_id__in=[p.pk for p in partnerships])
     if not scope.is_platform_staff:
         rows = rows.filter(location_id__in=scope.location_ids)
-    counts = dict(
-        rows.values("partnership_id").annotate(n=Count("id")).values_list("partnership_id", "n")
-    )
+    counted = rows.values("partnership_id").annotate(n=Count("id"))
+    counts: dict[int, int] = {row["partnership_id"]: row["n"] for row in counted}
     for p in partnerships:
         p.shared_count = counts.get(p.pk, 0)
     return partnerships
@@ -67,8 +66,8 @@ def messages_for(scope: Scope, partnership: Partnership, *, limit: int = 50) -> 
 
 def pending_invitations(scope: Scope) -> QuerySet[Invitation]:
     return (
-        Invitation.objects.visible_to(scope)
-        .pending()
+        Invitation.objects.pending()
+        .visible_to(scope)
         .select_related("inviting_org")
         .order_by("-created_at")
     )

@@ -42,7 +42,7 @@ from .invitations import unscoped_lock_by_token
 User = get_user_model()
 
 # The organization type a new partner tenant gets from the role it was invited for.
-ORG_TYPE_FOR_ROLE = {
+ORG_TYPE_FOR_ROLE: dict[str, str] = {
     PartnershipRole.THREE_PL: OrgType.THREE_PL,
     PartnershipRole.VMI_RETAILER: OrgType.VMI_RETAILER,
     PartnershipRole.RETAILER: OrgType.RETAILER,
