@@ -172,21 +172,25 @@ def invitation_create(
             f"An invitation to {email} is already pending; resend it from the list instead."
         )
     invitation.shared_locations.set(shared_locations)
+    _audit_created(scope, invitation, shared_locations)
+    _send_invitation(invitation, token)
+    return invitation, token
+
+
+def _audit_created(scope: Scope, invitation: Invitation, locations: Sequence[Location]) -> None:
     audit(
         scope=scope,
         action="invitation.create",
         target=invitation,
         after={
-            "email": email,
-            "company": company_name,
-            "type": relationship_type,
-            "role": role,
-            "locations": sorted(loc.code for loc in shared_locations),
+            "email": invitation.email,
+            "company": invitation.company_name,
+            "type": invitation.relationship_type,
+            "role": invitation.role,
+            "locations": sorted(loc.code for loc in locations),
         },
-        acting_org_id=network_org.pk,
+        acting_org_id=invitation.inviting_org_id,
     )
-    _send_invitation(invitation, token)
-    return invitation, token
 
 
 @bypass(reason="invitation: invariant checks over other organizations' members")
