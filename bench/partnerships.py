@@ -69,7 +69,7 @@ def main() -> None:
     from orgs.access import scope_for_user
     from orgs.models import Location, Organization, OrganizationRelationship
     from partnerships.models import Message, Partnership
-    from partnerships.services import invitation_create
+    from partnerships.services.invitations import invitation_create
 
     # Keep one connection across requests (as CONN_MAX_AGE does in production) so the
     # figures measure the page, not a reconnect, and the query log survives the request.

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "betterdata",
     "accounts",
     "orgs",
+    "notifications",
     "partnerships",
     "billing",
     "inventory",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("orgs.urls")),
+    path("", include("notifications.urls")),
     path("", include("partnerships.urls")),
     path("", include("billing.urls")),
     path("", include("inventory.urls")),

@@ -1,19 +1,17 @@
-"""Billing's in-app notifications go through partnerships.notifications; billing sends its own
-transactional emails, so the notification is in-app only."""
+"""Billing's in-app notifications, through notifications.services.notify. Billing sends its
+own transactional emails, so the notification is the in-app copy only."""
 
 from __future__ import annotations
 
-import logging
+from core.enums import NotificationKind
+from notifications.services import notify as _notify
 
-log = logging.getLogger(__name__)
 
-
-def notify(*, org_ids: list[int], kind: str, title: str, body: str = "", url: str = "") -> bool:
-    try:
-        from partnerships.notifications import notify as _notify
-    except ImportError:
-        log.info("billing notification (no in-app notifications installed): %s", title)
-        return False
-    # Billing sends its own transactional emails; the notification is the in-app copy only.
+def notify(
+    *, org_ids: list[int], kind: NotificationKind | str, title: str, body: str = "", url: str = ""
+) -> bool:
+    # Billing used to send "billing.payment_failed" while preferences are kept under
+    # "payment_failed", so none applied; a caller still passing the old string is mapped.
+    kind = NotificationKind(kind.removeprefix("billing."))
     _notify(org_ids=org_ids, kind=kind, title=title, body=body, url=url, send_email=False)
     return True

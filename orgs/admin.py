@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from betterdata.admin_site import ScopedModelAdmin, ServiceRefused
 
-from . import services
 from .models import AuditEvent, Location, Membership, Organization, OrganizationRelationship, Party
+from .services import organizations as services
 
 
 @admin.register(Organization)
@@ -84,7 +84,7 @@ class OrganizationRelationshipAdmin(ScopedModelAdmin):
         class CycleCheckingForm(form):
             def clean(self):
                 cleaned = super().clean()
-                from orgs.services import would_cycle
+                from orgs.services.organizations import would_cycle
 
                 parent, child = cleaned.get("parent"), cleaned.get("child")
                 if (
@@ -168,12 +168,12 @@ class PartyAdmin(ScopedModelAdmin):
     network_change_fields = network_add_fields[1:]
 
     def service_add(self, request, scope, data):
-        from partnerships.services import party_create
+        from orgs.services.parties import party_create
 
         return party_create(scope=scope, **data)
 
     def service_change(self, request, scope, obj, data, changed):
-        from partnerships.services import party_update
+        from orgs.services.parties import party_update
 
         return party_update(scope=scope, party=obj, **data)
 

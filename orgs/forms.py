@@ -106,3 +106,37 @@ class RelationshipForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False, label="Name")
+
+
+def _strip_required(form: forms.Form, name: str, message: str) -> str:
+    value = (form.cleaned_data.get(name) or "").strip()
+    if not value:
+        raise forms.ValidationError(message)
+    return value
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    reference = forms.CharField(
+        max_length=30, required=False, help_text="Your own code for it, e.g. ULTA-01"
+    )
+    kind = forms.ChoiceField(choices=OrgType.choices, initial=OrgType.RETAILER)
+    contact_name = forms.CharField(max_length=150, required=False)
+    contact_email = forms.EmailField(required=False)
+    contact_phone = forms.CharField(max_length=40, required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+
+    def clean_name(self) -> str:
+        return _strip_required(self, "name", "Enter the party's name.")
+
+
+class PartyContactForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    title = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+
+    def clean_name(self) -> str:
+        return _strip_required(self, "name", "Enter the contact's name.")

@@ -310,6 +310,37 @@ class Party(models.Model):
         return self.name
 
 
+class PartyContactQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> PartyContactQuerySet:
+        return self.filter(party__in=Party.objects.visible_to(scope))
+
+
+class PartyContact(models.Model):
+    """A person at an external party (a Party has no users of its own)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150)
+    title = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartyContactQuerySet.as_manager()
+
+    class Meta:
+        # Created by partnerships before parties moved here: the table keeps its name, data and
+        # row-level-security policy (rls/policies.py).
+        db_table = "partnerships_partycontact"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="party_contact_name_not_blank", condition=~Q(name=""))
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEventQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> AuditEventQuerySet:
         return self.filter(acting_org_id__in=scope.administered_org_ids)

@@ -14,6 +14,8 @@ from .models import (
     Membership,
     Organization,
     OrganizationRelationship,
+    Party,
+    PartyContact,
     RelationshipStatus,
 )
 
@@ -121,6 +123,28 @@ def administered_organizations(scope: Scope) -> QuerySet[Organization]:
     if scope.is_platform_staff:
         return Organization.objects.visible_to(scope)
     return Organization.objects.visible_to(scope).filter(pk__in=scope.administered_org_ids)
+
+
+def parties_for(scope: Scope) -> QuerySet[Party]:
+    return (
+        Party.objects.visible_to(scope)
+        .select_related("owner", "organization")
+        .annotate(contact_count=Count("contacts"))
+        .order_by("name")
+    )
+
+
+def party_detail(scope: Scope, public_id: object) -> Party:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Party.objects.visible_to(scope).select_related("owner", "organization"),
+        public_id=public_id,
+    )
+
+
+def party_contacts(scope: Scope, party: Party) -> QuerySet[PartyContact]:
+    return PartyContact.objects.visible_to(scope).filter(party=party)
 
 
 def relationship_for(scope: Scope, org: Organization) -> OrganizationRelationship | None:

@@ -17,6 +17,9 @@ urlpatterns = [
         name="organization_add_child",
     ),
     path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
+    # Parties sit beside partnerships in the menu; the paths predate their move to orgs.
+    path("partnerships/parties/", views.party_list, name="party_list"),
+    path("partnerships/parties/<uuid:public_id>/", views.party_detail, name="party_detail"),
     path("locations/", views.locations, name="locations"),
     path("locations/new/", views.location_create, name="location_create"),
     path("locations/<uuid:public_id>/", views.location_detail, name="location_detail"),

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.entitlements import Feature, LimitReached, require_feature
 
-from . import selectors, services
+from . import selectors
 from .decorators import admin_view, scoped_view
 from .forms import (
     ChildOrganizationForm,
@@ -15,10 +16,14 @@ from .forms import (
     MemberInviteForm,
     MemberLocationsForm,
     MemberRoleForm,
+    PartyContactForm,
+    PartyForm,
     RelationshipForm,
 )
-from .models import Location, LocationKind, Membership
-from .policy import Action, require
+from .models import Location, LocationKind, Membership, Organization
+from .policy import Action, can, require
+from .services import organizations as services
+from .services import parties
 
 
 @scoped_view
@@ -212,3 +217,84 @@ def location_create(request):
             return redirect("orgs:locations")
     status = 400 if request.method == "POST" else 200
     return render(request, "orgs/location_form.html", {"form": form}, status=status)
+
+
+# --- parties -----------------------------------------------------------------------------------
+
+
+@scoped_view
+def party_list(request):
+    scope = request.scope
+    query = request.GET.get("q", "").strip()[:100]
+    qs = selectors.parties_for(scope)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(reference__icontains=query))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    form = PartyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        require(scope, Action.PARTY_CREATE)
+        if form.is_valid():
+            try:
+                owner = Organization.objects.visible_to(scope).get(pk=scope.org_id)
+                party = parties.party_create(scope=scope, owner=owner, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+            else:
+                messages.success(request, f"{party.name} was added.")
+                return redirect("orgs:party_detail", public_id=party.public_id)
+        status = 400
+    return render(
+        request, "orgs/parties.html", {"page": page, "form": form, "query": query}, status=status
+    )
+
+
+PARTY_FIELDS = (
+    "name",
+    "reference",
+    "kind",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "notes",
+)
+
+
+@scoped_view
+def party_detail(request, public_id):
+    scope = request.scope
+    party = selectors.party_detail(scope, public_id)
+    form = PartyForm(initial={f: getattr(party, f) for f in PARTY_FIELDS})
+    contact_form = PartyContactForm()
+    status = 200
+    if request.method == "POST":
+        require(scope, Action.PARTY_EDIT, party)
+        try:
+            if request.POST.get("action") == "contact":
+                contact_form = PartyContactForm(request.POST)
+                if contact_form.is_valid():
+                    parties.party_contact_add(scope=scope, party=party, **contact_form.cleaned_data)
+                    messages.success(request, "Contact added.")
+                    return redirect("orgs:party_detail", public_id=party.public_id)
+            else:
+                form = PartyForm(request.POST)
+                if form.is_valid():
+                    parties.party_update(scope=scope, party=party, **form.cleaned_data)
+                    messages.success(request, "Party saved.")
+                    return redirect("orgs:party_detail", public_id=party.public_id)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        status = 400
+    return render(
+        request,
+        "orgs/party_detail.html",
+        {
+            "party": party,
+            "form": form,
+            "contact_form": contact_form,
+            "contacts": selectors.party_contacts(scope, party),
+            "can_edit": can(scope, Action.PARTY_EDIT, party),
+            "can_invite": can(scope, Action.INVITATION_SEND),
+        },
+        status=status,
+    )

@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from betterdata.admin_site import ScopedModelAdmin
 
-from . import services
 from .models import Invitation, Message, Partnership
+from .services import partnerships as services
 
 
 @admin.register(Partnership)

@@ -13,6 +13,7 @@ from orgs.models import (
     Organization,
     OrganizationRelationship,
     Party,
+    PartyContact,
     RelationshipStatus,
 )
 
@@ -22,7 +23,6 @@ from .models import (
     Message,
     Partnership,
     PartnershipStatus,
-    PartyContact,
 )
 
 PARTNERSHIPS = [

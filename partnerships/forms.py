@@ -3,11 +3,10 @@ from __future__ import annotations
 from django import forms
 
 from orgs.access import Scope
-from orgs.models import Organization, OrgType, RelationshipType
+from orgs.models import Organization, RelationshipType
 from orgs.selectors import administered_organizations, unscoped_organizations_user_administers
 
 from .models import Partnership, PartnershipRole
-from .notifications import CHANNELS, KINDS
 from .selectors import shareable_locations
 
 COLLABORATION_CHOICES = [
@@ -105,37 +104,3 @@ class ExistingAccountForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = unscoped_organizations_user_administers(user)
-
-
-class PreferencesForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for kind, label in KINDS.items():
-            self.fields[kind] = forms.ChoiceField(choices=CHANNELS, label=label)
-
-
-class PartyForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    reference = forms.CharField(
-        max_length=30, required=False, help_text="Your own code for it, e.g. ULTA-01"
-    )
-    kind = forms.ChoiceField(choices=OrgType.choices, initial=OrgType.RETAILER)
-    contact_name = forms.CharField(max_length=150, required=False)
-    contact_email = forms.EmailField(required=False)
-    contact_phone = forms.CharField(max_length=40, required=False)
-    notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
-    )
-
-    def clean_name(self) -> str:
-        return _strip_required(self, "name", "Enter the party's name.")
-
-
-class PartyContactForm(forms.Form):
-    name = forms.CharField(max_length=150)
-    title = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-
-    def clean_name(self) -> str:
-        return _strip_required(self, "name", "Enter the contact's name.")

@@ -68,6 +68,9 @@ class Partnership(models.Model):
 
     objects = PartnershipQuerySet.as_manager()
 
+    # Not a column: set on one page of rows by selectors.with_shared_counts.
+    shared_count: int
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -198,100 +201,3 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_org.code}: {self.body[:40]}"
-
-
-class NotificationQuerySet(TenantQuerySet):
-    # A person's notifications are theirs alone, platform staff included.
-    staff_sees_all = False
-
-    def rule(self, scope: Scope) -> NotificationQuerySet:
-        # A person's own notifications; a preview (no user) has none.
-        return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
-
-    def unread(self) -> NotificationQuerySet:
-        return self.filter(read_at__isnull=True)
-
-
-class Notification(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    organization = models.ForeignKey(
-        Organization, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(max_length=40)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["user", "-created_at"],
-                name="notification_unread_idx",
-                condition=Q(read_at__isnull=True),
-            ),
-            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class NotificationPreferenceQuerySet(TenantQuerySet):
-    staff_sees_all = False
-
-    def rule(self, scope: Scope) -> NotificationPreferenceQuerySet:
-        return self.filter(user_id=scope.user_id) if scope.user_id else self.none()
-
-
-class NotificationPreference(models.Model):
-    """Per user and kind: in-app, email, both or neither. No row = both (the default)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
-    )
-    kind = models.CharField(max_length=40)
-    in_app = models.BooleanField(default=True)
-    email = models.BooleanField(default=True)
-
-    objects = NotificationPreferenceQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
-        ]
-
-
-class PartyContactQuerySet(TenantQuerySet):
-    def rule(self, scope: Scope) -> PartyContactQuerySet:
-        return self.filter(party__in=Party.objects.visible_to(scope))
-
-
-class PartyContact(models.Model):
-    """A person at an external party (a Party has no users of its own)."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=150)
-    title = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = PartyContactQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(name="party_contact_name_not_blank", condition=~Q(name=""))
-        ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -6,9 +6,9 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.access import Scope
-from orgs.models import Location, Party
+from orgs.models import Location
 
-from .models import Invitation, Message, Notification, Partnership, PartyContact
+from .models import Invitation, Message, Partnership
 
 
 def partnerships_for(scope: Scope) -> QuerySet[Partnership]:
@@ -31,9 +31,8 @@ def with_shared_counts(scope: Scope, partnerships: list[Partnership]) -> list[Pa
     rows = through.objects.filter(partnership_id__in=[p.pk for p in partnerships])
     if not scope.is_platform_staff:
         rows = rows.filter(location_id__in=scope.location_ids)
-    counts = dict(
-        rows.values("partnership_id").annotate(n=Count("id")).values_list("partnership_id", "n")
-    )
+    counted = rows.values("partnership_id").annotate(n=Count("id"))
+    counts: dict[int, int] = {row["partnership_id"]: row["n"] for row in counted}
     for p in partnerships:
         p.shared_count = counts.get(p.pk, 0)
     return partnerships
@@ -67,8 +66,8 @@ def messages_for(scope: Scope, partnership: Partnership, *, limit: int = 50) -> 
 
 def pending_invitations(scope: Scope) -> QuerySet[Invitation]:
     return (
-        Invitation.objects.visible_to(scope)
-        .pending()
+        Invitation.objects.pending()
+        .visible_to(scope)
         .select_related("inviting_org")
         .order_by("-created_at")
     )
@@ -76,34 +75,6 @@ def pending_invitations(scope: Scope) -> QuerySet[Invitation]:
 
 def invitation_detail(scope: Scope, public_id) -> Invitation:
     return get_object_or_404(Invitation.objects.visible_to(scope), public_id=public_id)
-
-
-def notifications_for(scope: Scope) -> QuerySet[Notification]:
-    return Notification.objects.visible_to(scope).order_by("-created_at", "-id")
-
-
-def unread_count(scope: Scope) -> int:
-    return Notification.objects.visible_to(scope).unread().count()
-
-
-def parties_for(scope: Scope) -> QuerySet[Party]:
-    return (
-        Party.objects.visible_to(scope)
-        .select_related("owner", "organization")
-        .annotate(contact_count=Count("contacts"))
-        .order_by("name")
-    )
-
-
-def party_detail(scope: Scope, public_id) -> Party:
-    return get_object_or_404(
-        Party.objects.visible_to(scope).select_related("owner", "organization"),
-        public_id=public_id,
-    )
-
-
-def party_contacts(scope: Scope, party: Party) -> QuerySet[PartyContact]:
-    return PartyContact.objects.visible_to(scope).filter(party=party)
 
 
 def shareable_locations(scope: Scope, *, extra: QuerySet | None = None) -> QuerySet[Location]:

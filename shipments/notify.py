@@ -1,6 +1,6 @@
 """Notifications for shipments and ASNs.
 
-In-app notifications go through `partnerships.notifications.notify`; the email alerts are the
+In-app notifications go through `notifications.services.notify`; the email alerts are the
 richer shipment templates sent here, to the admins of the organizations concerned, except
 those who turned email off for that kind in their notification preferences.
 """
@@ -12,27 +12,36 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from core.email import queue_email
+from core.enums import NotificationKind
+from notifications.selectors import unscoped_email_opt_outs
+from notifications.services import notify as _notify
 from orgs.models import ADMIN_ROLES, Membership
 from rls.context import bypass
 
-KINDS = frozenset({"asn_created", "shipment_status", "discrepancy_opened", "discrepancy_resolved"})
+KINDS = frozenset(
+    {
+        NotificationKind.ASN_CREATED,
+        NotificationKind.SHIPMENT_STATUS,
+        NotificationKind.DISCREPANCY_OPENED,
+        NotificationKind.DISCREPANCY_RESOLVED,
+    }
+)
 
 
 def notify(
     *,
     org_ids: Iterable[int],
-    kind: str,
+    kind: NotificationKind | str,
     title: str,
     body: str = "",
     url: str = "",
     exclude_user_id: int | None = None,
 ) -> None:
+    """The in-app notification only: the email is `email()`'s richer template."""
+    kind = NotificationKind(kind)
     assert kind in KINDS, kind
-    org_ids = sorted({o for o in org_ids if o})
-    from partnerships.notifications import notify as partnership_notify
-
-    partnership_notify(
-        org_ids=org_ids,
+    _notify(
+        org_ids=sorted({o for o in org_ids if o}),
         kind=kind,
         title=title,
         body=body,
@@ -43,11 +52,9 @@ def notify(
 
 
 @bypass(reason="shipment alert: addressing other organizations' admins, nothing is shown")
-def admin_emails(org_ids: Iterable[int], kind: str) -> list[str]:
+def admin_emails(org_ids: Iterable[int], kind: NotificationKind | str) -> list[str]:
     """The admins of the given organizations who want email alerts of this kind."""
-    from partnerships.models import NotificationPreference
-
-    opted_out = NotificationPreference.objects.filter(kind=kind, email=False).values("user_id")
+    opted_out = unscoped_email_opt_outs(NotificationKind(kind))
     return sorted(
         set(
             Membership.objects.filter(  # unscoped: addressing an alert, nothing is shown
@@ -59,7 +66,10 @@ def admin_emails(org_ids: Iterable[int], kind: str) -> list[str]:
     )
 
 
-def email(*, org_ids: Iterable[int], kind: str, template: str, context: dict) -> None:
+def email(
+    *, org_ids: Iterable[int], kind: NotificationKind | str, template: str, context: dict
+) -> None:
+    kind = NotificationKind(kind)
     assert kind in KINDS, kind
     to = admin_emails(org_ids, kind)
     if to:

@@ -182,9 +182,9 @@ def build(spec: Spec) -> World:
     from inventory import services as inv
     from inventory.ledger import Posting, stock_post
     from inventory.models import MovementKind
-    from orgs import services as org_services
     from orgs.models import Location, Membership, Organization, Role
-    from partnerships import services as ps
+    from orgs.services import organizations as org_services
+    from partnerships.services import acceptance, invitations
     from procurement import services as po_services
     from shipments import services as shp
     from shipments.models import ShipmentStatus
@@ -283,7 +283,7 @@ def build(spec: Spec) -> World:
         own = locations[network_org.pk]
         shared = sorted({own[i % len(own)] for i in picks}, key=lambda loc: loc.pk)
         email = f"{tag.lower()}partner{p}@partner.example"
-        invitation, raw = ps.invitation_create(
+        invitation, raw = invitations.invitation_create(
             scope=_scope(inviter),
             network_org=network_org,
             company_name=f"{tag} Partner {p}",
@@ -295,7 +295,7 @@ def build(spec: Spec) -> World:
         )
         del invitation
         if p not in partner_admin:
-            result = ps.invitation_accept_new_account(
+            result = acceptance.invitation_accept_new_account(
                 token=raw,
                 full_name=f"Partner {p}",
                 password="x-Matrix-pass-9",
@@ -339,7 +339,7 @@ def build(spec: Spec) -> World:
             partner_of_index = next(
                 o for o in w.partners if w.admin_of[o.pk].user == partner_admin[p]
             )
-            result = ps.invitation_accept_existing(
+            result = acceptance.invitation_accept_existing(
                 token=raw, user=partner_admin[p], organization=partner_of_index
             )
         partnership = result.partnership

@@ -77,7 +77,7 @@ def _invitation():
 
 
 def _party():
-    from partnerships.models import Party
+    from orgs.models import Party
 
     return Party.objects.get(name="Ulta Beauty Inc.")
 

@@ -386,7 +386,7 @@ def test_no_location_is_planted_into_amazon(login, demo):
 
 
 def test_an_ended_partnership_is_not_reactivated_from_the_admin(login, demo, scope_of):
-    from partnerships.services import partnership_end
+    from partnerships.services.partnerships import partnership_end
 
     partnership = Partnership.objects.get(
         relationship__parent__code="ORG-003", relationship__child__code="ORG-102"

@@ -6,9 +6,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from core.enums import NotificationKind
+from notifications.models import Notification, NotificationPreference
+from notifications.services import notify
 from orgs.models import AuditEvent
-from partnerships.models import Message, Notification, NotificationPreference, Partnership
-from partnerships.notifications import notify
+from partnerships.models import Message, Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -104,9 +106,10 @@ def test_preferences_page_for_members_and_bad_input(login, demo):
         NotificationPreference.objects.filter(user__email="member@dist.luxebond.example").count()
         == 0
     )
-    from partnerships.notifications import KINDS
-
-    data = {kind: "both" for kind in KINDS} | {"asn_created": "email", "message_posted": "off"}
+    data = {kind: "both" for kind in NotificationKind.values} | {
+        "asn_created": "email",
+        "message_posted": "off",
+    }
     assert member.post("/notifications/preferences/", data).status_code == 302
     prefs = {
         p.kind: (p.in_app, p.email)

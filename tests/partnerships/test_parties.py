@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgs.models import AuditEvent, Party
-from partnerships.models import PartyContact
+from orgs.models import AuditEvent, Party, PartyContact
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from notifications.models import NotificationPreference
 from orgs.models import AuditEvent
-from partnerships.models import Invitation, Message, NotificationPreference, Partnership
+from partnerships.models import Invitation, Message, Partnership
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from notifications.models import Notification
 from orgs.models import Organization, OrganizationRelationship
-from partnerships.models import Message, Notification, Partnership
+from partnerships.models import Message, Partnership
 
 pytestmark = pytest.mark.django_db
 

@@ -77,11 +77,11 @@ def test_new_asn_and_discrepancy_emails_over_real_smtp(
 def test_email_alerts_respect_notification_preferences(
     smtp, shipped, demo, login, django_capture_on_commit_callbacks
 ):
-    from partnerships.models import Notification
-    from partnerships.notifications import KINDS
+    from core.enums import NotificationKind
+    from notifications.models import Notification
 
     # Amazon's admin turns ASN emails off (in-app stays on) on the preferences page.
-    choices = {kind: "both" for kind in KINDS} | {"asn_created": "in_app"}
+    choices = {kind: "both" for kind in NotificationKind.values} | {"asn_created": "in_app"}
     response = login("ops@amazon.example").post("/notifications/preferences/", choices)
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):

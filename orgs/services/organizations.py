@@ -14,12 +14,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.email import queue_email
 from core.entitlements import check_location_limit
 from core.enums import TIER_FOR_PLAN, PlanTier
-from orgs.selectors import unscoped_locations_in_use
-from rls.context import bypass
-
-from .access import RELATIONSHIP_POLICY, Scope, ancestor_ids, unscoped_relock
-from .audit import audit
-from .models import (
+from orgs.access import RELATIONSHIP_POLICY, Scope, ancestor_ids, unscoped_relock
+from orgs.audit import audit
+from orgs.models import (
     OWNING_TYPES,
     BillingMode,
     Location,
@@ -31,7 +28,9 @@ from .models import (
     RelationshipStatus,
     Role,
 )
-from .policy import Action, require
+from orgs.policy import Action, require
+from orgs.selectors import unscoped_locations_in_use
+from rls.context import bypass
 
 User = get_user_model()
 

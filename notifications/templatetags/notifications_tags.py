@@ -5,7 +5,7 @@ from ..selectors import unread_count
 register = template.Library()
 
 
-@register.inclusion_tag("partnerships/_bell_inner.html", takes_context=True)
+@register.inclusion_tag("notifications/_bell_inner.html", takes_context=True)
 def notification_bell(context) -> dict:
     """The header bell: unread count for the viewer (one query); a stop button in a preview."""
     scope = context.get("scope")
