@@ -383,9 +383,9 @@ def invitation(
 ) -> tuple[Invitation, str]:
     """An invitation sent by `inviter` (an admin of `network_org`) through the service, as
     the invite form sends it; returns (invitation, the token in the emailed link)."""
-    from partnerships import services
+    from partnerships.services import invitations
 
-    return services.invitation_create(
+    return invitations.invitation_create(
         scope=scope_of_user(inviter, network_org),
         network_org=network_org,
         company_name=company_name,
