@@ -7,8 +7,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Model, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -16,16 +17,36 @@ from core.entitlements import (
     ADVANCED_FORECASTING_PRICE,
     EXTRA_LOCATION_PRICE,
     PLAN_PRICES,
+    Limits,
     monthly_amount,
 )
 from core.enums import PlanTier
-from inventory.models import Product
 from orgs.access import Scope
-from orgs.models import OWNING_TYPES, BillingMode, Organization, OrganizationRelationship
+from orgs.models import (
+    OWNING_TYPES,
+    BillingMode,
+    Organization,
+    OrganizationRelationship,
+    TenantQuerySet,
+)
 from orgs.selectors import unscoped_locations_in_use
-from partnerships.models import Partnership
 
-from .models import Checkout, PlanChange, Subscription
+from .models import SETTABLE_MODES, Checkout, PlanChange, Subscription
+
+
+def _visible_through(model: type[Model], related_name: str, scope: Scope) -> QuerySet[Any]:
+    """The rows of a model from an app above billing, reached by its reverse relation on an
+    orgs model, that `scope` may see under that model's own rule.
+
+    Billing sits below inventory and partnerships (docs/architecture.md) and imports neither;
+    their models hang off orgs' models by related name, and counting through their own
+    `visible_to` keeps the count exactly what the owning app would give."""
+    related = model._meta.get_field(related_name).related_model
+    assert isinstance(related, type)  # a concrete model, never the lazy "self"
+    rows = related._default_manager.all()
+    assert isinstance(rows, TenantQuerySet), related
+    return rows.visible_to(scope)
+
 
 # --- The plan page ---------------------------------------------------------------------------
 
@@ -48,9 +69,11 @@ class Usage:
 
 def plan_usage(scope: Scope) -> Usage:
     """What the active organization uses against its plan's limits (two counts)."""
-    skus = Product.objects.visible_to(scope).filter(owner_id=scope.org_id, is_active=True).count()
-    locations = unscoped_locations_in_use(scope.org_id)
-    return Usage(skus, locations, scope.limits.skus, scope.limits.locations)
+    products = _visible_through(Organization, "products", scope)  # inventory.Product
+    skus = products.filter(owner_id=scope.org_id, is_active=True).count()
+    locations = unscoped_locations_in_use(scope.org_id) if scope.org_id is not None else 0
+    limits = cast(Limits, scope.limits)
+    return Usage(skus, locations, limits.skus, limits.locations)
 
 
 def own_subscription(scope: Scope) -> Subscription | None:
@@ -114,8 +137,6 @@ class NetworkBilling:
 def network_billing(scope: Scope) -> NetworkBilling:
     """Every organization linked to the viewer's network, with plan, billing mode and monthly
     amount, and the consolidated bill. Three queries: orgs, relationships, subscriptions."""
-    from .services import SETTABLE_MODES
-
     orgs = list(
         Organization.objects.visible_to(scope).values(
             "pk",
@@ -129,8 +150,8 @@ def network_billing(scope: Scope) -> NetworkBilling:
         )
     )
     rels = list(
-        OrganizationRelationship.objects.visible_to(scope)
-        .active()
+        OrganizationRelationship.objects.active()
+        .visible_to(scope)
         .values_list("parent_id", "child_id", "type", "parent__code")
         .order_by("created_at", "pk")
     )
@@ -263,7 +284,11 @@ def network_metrics(scope: Scope) -> NetworkMetrics:
     by_plan = Counter(r.plan for r in billing.rows)
     by_rel = Counter(r.relationship for r in billing.rows)
     by_mode = Counter(r.billing_mode for r in billing.rows)
-    partnerships = Partnership.objects.visible_to(scope).active().count()
+    partnerships = (  # partnerships.Partnership, ACTIVE (PartnershipStatus.ACTIVE)
+        _visible_through(OrganizationRelationship, "partnership", scope)
+        .filter(status="ACTIVE")
+        .count()
+    )
     history = PlanChange.objects.visible_to(scope).filter(network_id=scope.org_id)
     conversions = list(
         history.filter(from_plan=PlanTier.FREE, to_plan=PlanTier.PRO)
