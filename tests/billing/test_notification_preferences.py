@@ -4,17 +4,35 @@ so an admin's preference applies to billing's in-app notifications. (Billing onc
 
 from __future__ import annotations
 
+import pytest
+
 from billing.services.checkout import checkout_start
 from core.enums import NotificationKind
 from partnerships.models import Notification, NotificationPreference
 
+from ..factories import (
+    LocationFactory,
+    OrganizationFactory,
+    PartnershipFactory,
+    admin_of,
+    child_org,
+    scope_of_user,
+)
 from .conftest import make_event
 
-AMAZON_ADMIN = "ops@amazon.example"  # ORG-101's only member
+
+@pytest.fixture
+def admin(db):
+    """The only admin of a FREE partner of a network's subsidiary (billed as an add-on)."""
+    dist = child_org(OrganizationFactory(root=True))
+    partner = OrganizationFactory(plan_tier="FREE")
+    fba = LocationFactory(operator=partner)
+    PartnershipFactory(network=dist, partner=partner, shared_locations=[fba])
+    return admin_of(partner)
 
 
-def _amazon_buys_pro(scope_of, post_event) -> None:
-    checkout = checkout_start(scope=scope_of(AMAZON_ADMIN), plan="PRO")
+def _buys_pro_then_payment_fails(admin, post_event) -> None:
+    checkout = checkout_start(scope=scope_of_user(admin), plan="PRO")
     paid = {
         "id": "cs_pref",
         "client_reference_id": str(checkout.public_id),
@@ -22,6 +40,8 @@ def _amazon_buys_pro(scope_of, post_event) -> None:
         "subscription": "sub_pref",
     }
     assert post_event(make_event("checkout.session.completed", paid)).status_code == 200
+    invoice = {"id": "in_pref", "object": "invoice", "subscription": "sub_pref"}
+    assert post_event(make_event("invoice.payment_failed", invoice)).status_code == 200
 
 
 def _turn_off(user, kind: NotificationKind) -> None:
@@ -32,27 +52,18 @@ def _titles(user) -> list[str]:
     return list(Notification.objects.filter(user=user).values_list("title", flat=True))
 
 
-def _payment_fails(post_event) -> None:
-    invoice = {"id": "in_pref", "object": "invoice", "subscription": "sub_pref"}
-    assert post_event(make_event("invoice.payment_failed", invoice)).status_code == 200
-
-
-def test_payment_failed_switched_off_sends_no_in_app_notification(demo, scope_of, post_event):
-    admin = demo.user(AMAZON_ADMIN)
+def test_payment_failed_switched_off_sends_no_in_app_notification(admin, post_event):
     _turn_off(admin, NotificationKind.PAYMENT_FAILED)
-    _amazon_buys_pro(scope_of, post_event)
-    _payment_fails(post_event)
+    _buys_pro_then_payment_fails(admin, post_event)
     titles = _titles(admin)
     # The plan change still notifies (its preference is untouched); the failed payment not.
     assert any("is now on the PRO plan" in t for t in titles), titles
     assert not any(t.startswith("Payment failed") for t in titles), titles
 
 
-def test_plan_changed_switched_off_sends_no_in_app_notification(demo, scope_of, post_event):
-    admin = demo.user(AMAZON_ADMIN)
+def test_plan_changed_switched_off_sends_no_in_app_notification(admin, post_event):
     _turn_off(admin, NotificationKind.PLAN_CHANGED)
-    _amazon_buys_pro(scope_of, post_event)
-    _payment_fails(post_event)
+    _buys_pro_then_payment_fails(admin, post_event)
     titles = _titles(admin)
     assert not any("is now on the PRO plan" in t for t in titles), titles
     assert list(

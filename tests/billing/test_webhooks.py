@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from billing.models import Checkout, PlanChange, Subscription, WebhookEvent
 from billing.services.checkout import checkout_start
 from billing.services.dunning import subscriptions_expire_grace
-from billing.models import Checkout, PlanChange, Subscription, WebhookEvent
 from orgs.models import Organization
 
 from ..factories import (
@@ -231,9 +231,7 @@ def test_payment_failed_then_grace_period_ends(w, client, post_event, settings):
     assert 'data-testid="panel-past-due"' in c.get("/dashboard/").content.decode()
 
     assert subscriptions_expire_grace(now=timezone.now() + timedelta(days=6)) == []
-    assert subscriptions_expire_grace(now=timezone.now() + timedelta(days=8)) == [
-        amazon.code
-    ]
+    assert subscriptions_expire_grace(now=timezone.now() + timedelta(days=8)) == [amazon.code]
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "FREE",
