@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from . import services
 from .models import Checkout, PlanChange, PlanOverride, Subscription, WebhookEvent
+from .services.overrides import plan_override_create
 
 
 class StaffOnlyAdmin(admin.ModelAdmin):
@@ -106,7 +106,7 @@ class PlanOverrideAdmin(StaffOnlyAdmin):
         if change:
             return
         try:
-            created = services.plan_override_create(
+            created = plan_override_create(
                 user=request.user,
                 org=obj.organization,
                 plan=obj.plan,

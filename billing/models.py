@@ -1,7 +1,8 @@
 """Subscriptions, their history, checkouts, Stripe webhook events and plan overrides.
 
 The organization's plan itself lives on `orgs.Organization` (plan_tier, partnership_tier,
-billing_mode, add-ons); it changes only through `billing.services.organization_change_plan`.
+billing_mode, add-ons); it changes only through
+`billing.services.plans.organization_change_plan`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from orgs.models import BillingMode, Organization, TenantQuerySet
 
 if TYPE_CHECKING:
     from orgs.access import Scope
+
+
+# The billing modes a network root may set on a linked organization (the network's billing
+# screen offers them; `organization_set_billing_mode` enforces them): its own subsidiaries are
+# included in its plan or billed as a separate add-on; a partner may also stay FREE.
+SETTABLE_MODES: dict[str, tuple[str, ...]] = {
+    "owned": (BillingMode.INCLUDED, BillingMode.ADD_ON),
+    "partner": (BillingMode.FREE, BillingMode.ADD_ON, BillingMode.INCLUDED),
+}
 
 
 class SubscriptionStatus(models.TextChoices):

@@ -8,10 +8,7 @@ from notifications.services import notify as _notify
 
 
 def notify(
-    *, org_ids: list[int], kind: NotificationKind | str, title: str, body: str = "", url: str = ""
+    *, org_ids: list[int], kind: NotificationKind, title: str, body: str = "", url: str = ""
 ) -> bool:
-    # Billing used to send "billing.payment_failed" while preferences are kept under
-    # "payment_failed", so none applied; a caller still passing the old string is mapped.
-    kind = NotificationKind(kind.removeprefix("billing."))
     _notify(org_ids=org_ids, kind=kind, title=title, body=body, url=url, send_email=False)
     return True

@@ -7,8 +7,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Model, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -16,16 +17,36 @@ from core.entitlements import (
     ADVANCED_FORECASTING_PRICE,
     EXTRA_LOCATION_PRICE,
     PLAN_PRICES,
+    Limits,
     monthly_amount,
 )
 from core.enums import PlanTier
-from inventory.models import Product
 from orgs.access import Scope
-from orgs.models import OWNING_TYPES, BillingMode, Organization, OrganizationRelationship
+from orgs.models import (
+    OWNING_TYPES,
+    BillingMode,
+    Organization,
+    OrganizationRelationship,
+    TenantQuerySet,
+)
 from orgs.selectors import unscoped_locations_in_use
-from partnerships.models import Partnership
 
-from .models import Checkout, PlanChange, Subscription
+from .models import SETTABLE_MODES, Checkout, PlanChange, Subscription
+
+
+def _visible_through(model: type[Model], related_name: str, scope: Scope) -> QuerySet[Any]:
+    """The rows of a model from an app above billing, reached by its reverse relation on an
+    orgs model, that `scope` may see under that model's own rule.
+
+    Billing sits below inventory and partnerships (docs/architecture.md) and imports neither;
+    their models hang off orgs' models by related name, and counting through their own
+    `visible_to` keeps the count exactly what the owning app would give."""
+    related = model._meta.get_field(related_name).related_model
+    assert isinstance(related, type)  # a concrete model, never the lazy "self"
+    rows = related._default_manager.all()
+    assert isinstance(rows, TenantQuerySet), related
+    return rows.visible_to(scope)
+
 
 # --- The plan page ---------------------------------------------------------------------------
 
@@ -48,9 +69,11 @@ class Usage:
 
 def plan_usage(scope: Scope) -> Usage:
     """What the active organization uses against its plan's limits (two counts)."""
-    skus = Product.objects.visible_to(scope).filter(owner_id=scope.org_id, is_active=True).count()
-    locations = unscoped_locations_in_use(scope.org_id)
-    return Usage(skus, locations, scope.limits.skus, scope.limits.locations)
+    products = _visible_through(Organization, "products", scope)  # inventory.Product
+    skus = products.filter(owner_id=scope.org_id, is_active=True).count()
+    locations = unscoped_locations_in_use(scope.org_id) if scope.org_id is not None else 0
+    limits = cast(Limits, scope.limits)
+    return Usage(skus, locations, limits.skus, limits.locations)
 
 
 def own_subscription(scope: Scope) -> Subscription | None:
@@ -114,8 +137,6 @@ class NetworkBilling:
 def network_billing(scope: Scope) -> NetworkBilling:
     """Every organization linked to the viewer's network, with plan, billing mode and monthly
     amount, and the consolidated bill. Three queries: orgs, relationships, subscriptions."""
-    from .services import SETTABLE_MODES
-
     orgs = list(
         Organization.objects.visible_to(scope).values(
             "pk",
@@ -128,88 +149,24 @@ def network_billing(scope: Scope) -> NetworkBilling:
             "advanced_forecasting_addon",
         )
     )
-    rels = list(
-        OrganizationRelationship.objects.visible_to(scope)
-        .active()
-        .values_list("parent_id", "child_id", "type", "parent__code")
-        .order_by("created_at", "pk")
-    )
+    link = _network_links(scope)
     payers = dict(
         Subscription.objects.visible_to(scope)
         .filter(organization_id__in=[o["pk"] for o in orgs])
         .values_list("organization_id", "payer_id")
     )
-    link: dict[int, tuple[str, str]] = {}
-    for parent_id, child_id, rel_type, parent_code in rels:
-        if child_id in scope.org_ids and rel_type not in OWNING_TYPES:
-            continue  # the network's own orgs are shown by their owning link
-        if parent_id in scope.org_ids or rel_type in OWNING_TYPES:
-            link.setdefault(child_id, (rel_type, parent_code))
-    root_id = scope.org_id
     rows: list[NetworkRow] = []
     plans_total = addons_total = Decimal("0")
     all_lines: list[tuple[NetworkRow, Line]] = []
     for o in orgs:
-        owned = o["pk"] in scope.org_ids
-        if o["pk"] == root_id:
+        if o["pk"] == scope.org_id:
             relationship, via = "Root", ""
         elif o["pk"] in link:
             relationship, via = link[o["pk"]]
         else:
             continue
-        plan, mode = o["plan_tier"], o["billing_mode"]
-        extra, forecasting = o["extra_location_addons"], o["advanced_forecasting_addon"]
-        amount = monthly_amount(plan, extra, forecasting)
-        lines = [Line(f"{plan} plan", PLAN_PRICES[plan])]
-        if plan == PlanTier.PRO and extra:
-            lines.append(
-                Line(
-                    f"{extra} additional location{'s' if extra > 1 else ''}",
-                    EXTRA_LOCATION_PRICE * extra,
-                )
-            )
-        if plan == PlanTier.PRO and forecasting:
-            lines.append(Line("Advanced forecasting", ADVANCED_FORECASTING_PRICE))
-        payer = payers.get(o["pk"])
-        billed_here = Decimal("0")
-        if mode == BillingMode.MASTER and o["pk"] == root_id:
-            billed_here, note = amount, "Master account"
-        elif mode == BillingMode.ADD_ON and (payer == root_id or (owned and payer is None)):
-            billed_here, note = amount, "Add-on under this network"
-        elif mode == BillingMode.ADD_ON:
-            note = "Billed under another network"
-        elif mode == BillingMode.INCLUDED:
-            note = "Included in the network plan"
-        elif mode == BillingMode.SELF_PAY:
-            note = "Pays its own subscription"
-        else:
-            note = "Free partner access"
-        if not billed_here:
-            lines = []
-        row = NetworkRow(
-            org_id=o["pk"],
-            public_id=str(o["public_id"]),
-            code=o["code"],
-            name=o["name"],
-            relationship=relationship,
-            via=via,
-            plan=plan,
-            billing_mode=mode,
-            list_amount=amount,
-            billed_here=billed_here,
-            note=note,
-            lines=lines,
-            owned=owned,
-        )
-        if (
-            o["pk"] != root_id
-            and mode != BillingMode.SELF_PAY
-            and (owned or payer in (None, root_id) or mode == BillingMode.FREE)
-        ):
-            row.settable_modes = tuple(
-                m for m in SETTABLE_MODES["owned" if owned else "partner"] if m != mode
-            )
-        for i, line in enumerate(lines):
+        row = _network_row(scope, o, relationship, via, payers.get(o["pk"]))
+        for i, line in enumerate(row.lines):
             if i == 0:
                 plans_total += line.amount
             else:
@@ -217,7 +174,7 @@ def network_billing(scope: Scope) -> NetworkBilling:
             all_lines.append((row, line))
         rows.append(row)
     rows.sort(key=lambda r: (r.relationship != "Root", not r.owned, r.code))
-    root = next((o for o in orgs if o["pk"] == root_id), None)
+    root = next((o for o in orgs if o["pk"] == scope.org_id), None)
     return NetworkBilling(
         root_code=root["code"] if root else scope.org_code,
         root_name=root["name"] if root else scope.org_name,
@@ -226,6 +183,88 @@ def network_billing(scope: Scope) -> NetworkBilling:
         addons_total=addons_total,
         lines=all_lines,
     )
+
+
+def _network_links(scope: Scope) -> dict[int, tuple[str, str]]:
+    """How each linked organization hangs off the network: (relationship type, parent code),
+    the first active link by age."""
+    rels = (
+        OrganizationRelationship.objects.active()
+        .visible_to(scope)
+        .values_list("parent_id", "child_id", "type", "parent__code")
+        .order_by("created_at", "pk")
+    )
+    link: dict[int, tuple[str, str]] = {}
+    for parent_id, child_id, rel_type, parent_code in rels:
+        if child_id in scope.org_ids and rel_type not in OWNING_TYPES:
+            continue  # the network's own orgs are shown by their owning link
+        if parent_id in scope.org_ids or rel_type in OWNING_TYPES:
+            link.setdefault(child_id, (rel_type, parent_code))
+    return link
+
+
+def _network_row(
+    scope: Scope, o: dict[str, Any], relationship: str, via: str, payer: int | None
+) -> NetworkRow:
+    """One organization's line on the network bill: what its plan costs, what of it lands on
+    this network's bill (with the bill lines), and the billing modes the root may set."""
+    root_id = scope.org_id
+    owned = o["pk"] in scope.org_ids
+    plan, mode = o["plan_tier"], o["billing_mode"]
+    extra, forecasting = o["extra_location_addons"], o["advanced_forecasting_addon"]
+    amount = monthly_amount(plan, extra, forecasting)
+    billed_here = Decimal("0")
+    if mode == BillingMode.MASTER and o["pk"] == root_id:
+        billed_here, note = amount, "Master account"
+    elif mode == BillingMode.ADD_ON and (payer == root_id or (owned and payer is None)):
+        billed_here, note = amount, "Add-on under this network"
+    elif mode == BillingMode.ADD_ON:
+        note = "Billed under another network"
+    elif mode == BillingMode.INCLUDED:
+        note = "Included in the network plan"
+    elif mode == BillingMode.SELF_PAY:
+        note = "Pays its own subscription"
+    else:
+        note = "Free partner access"
+    row = NetworkRow(
+        org_id=o["pk"],
+        public_id=str(o["public_id"]),
+        code=o["code"],
+        name=o["name"],
+        relationship=relationship,
+        via=via,
+        plan=plan,
+        billing_mode=mode,
+        list_amount=amount,
+        billed_here=billed_here,
+        note=note,
+        lines=_bill_lines(plan, extra, forecasting) if billed_here else [],
+        owned=owned,
+    )
+    if (
+        o["pk"] != root_id
+        and mode != BillingMode.SELF_PAY
+        and (owned or payer in (None, root_id) or mode == BillingMode.FREE)
+    ):
+        row.settable_modes = tuple(
+            m for m in SETTABLE_MODES["owned" if owned else "partner"] if m != mode
+        )
+    return row
+
+
+def _bill_lines(plan: str, extra: int, forecasting: bool) -> list[Line]:
+    """The plan, then its add-ons (PRO only), as lines of the consolidated bill."""
+    lines = [Line(f"{plan} plan", PLAN_PRICES[plan])]
+    if plan == PlanTier.PRO and extra:
+        lines.append(
+            Line(
+                f"{extra} additional location{'s' if extra > 1 else ''}",
+                EXTRA_LOCATION_PRICE * extra,
+            )
+        )
+    if plan == PlanTier.PRO and forecasting:
+        lines.append(Line("Advanced forecasting", ADVANCED_FORECASTING_PRICE))
+    return lines
 
 
 # --- Network metrics -------------------------------------------------------------------------
@@ -263,7 +302,11 @@ def network_metrics(scope: Scope) -> NetworkMetrics:
     by_plan = Counter(r.plan for r in billing.rows)
     by_rel = Counter(r.relationship for r in billing.rows)
     by_mode = Counter(r.billing_mode for r in billing.rows)
-    partnerships = Partnership.objects.visible_to(scope).active().count()
+    partnerships = (  # partnerships.Partnership, ACTIVE (PartnershipStatus.ACTIVE)
+        _visible_through(OrganizationRelationship, "partnership", scope)
+        .filter(status="ACTIVE")
+        .count()
+    )
     history = PlanChange.objects.visible_to(scope).filter(network_id=scope.org_id)
     conversions = list(
         history.filter(from_plan=PlanTier.FREE, to_plan=PlanTier.PRO)

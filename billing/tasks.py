@@ -13,7 +13,7 @@ def process_webhook_event(self, event_pk: int) -> str:
     is recorded on the event (visible in the admin) and retried by the worker; Stripe's own
     redelivery of a FAILED event queues it again."""
     from .models import WebhookEvent, WebhookStatus
-    from .services import webhook_event_process
+    from .services.webhooks import webhook_event_process
 
     try:
         return webhook_event_process(event_pk=event_pk)
@@ -30,6 +30,6 @@ def process_webhook_event(self, event_pk: int) -> str:
 @shared_task
 def expire_grace_periods() -> list[str]:
     """Hourly (beat): past-due organizations whose grace period ended fall back to FREE."""
-    from .services import subscriptions_expire_grace
+    from .services.dunning import subscriptions_expire_grace
 
     return subscriptions_expire_grace()

@@ -30,9 +30,12 @@ from core.entitlements import (
 from orgs.decorators import admin_view, scoped_view
 from orgs.models import Organization
 
-from . import selectors, services, stripe_gateway
+from . import selectors, stripe_gateway
 from .forms import BillingModeForm, CheckoutForm
 from .models import CheckoutStatus
+from .services import checkout as checkout_services
+from .services.network import organization_set_billing_mode
+from .services.webhooks import webhook_event_record
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +88,10 @@ def checkout_start(request):
     form = CheckoutForm(request.POST)
     if form.is_valid():
         try:
-            checkout = services.checkout_start(scope=scope, **form.cleaned_data)
+            checkout = checkout_services.checkout_start(scope=scope, **form.cleaned_data)
             if checkout.simulated:
                 return redirect("billing:checkout", public_id=checkout.public_id)
-            url = services.checkout_open_at_stripe(
+            url = checkout_services.checkout_open_at_stripe(
                 scope=scope, checkout=checkout, email=request.user.email
             )
             return redirect(url)
@@ -108,7 +111,7 @@ def checkout(request, public_id):
     checkout = selectors.checkout_for(request.scope, public_id)
     if request.method == "POST":
         try:
-            services.checkout_confirm_simulated(scope=request.scope, checkout=checkout)
+            checkout_services.checkout_confirm_simulated(scope=request.scope, checkout=checkout)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return render(
@@ -173,7 +176,7 @@ def network_billing_mode(request, public_id):
     error = ""
     if form.is_valid():
         try:
-            services.organization_set_billing_mode(
+            organization_set_billing_mode(
                 scope=request.scope, org=org, billing_mode=form.cleaned_data["billing_mode"]
             )
         except ValidationError as exc:
@@ -290,5 +293,5 @@ def stripe_webhook(request):
     data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
     if not data.get("id"):
         return HttpResponseBadRequest("Event without id.")
-    record, created = services.webhook_event_record(event=data)
+    record, created = webhook_event_record(event=data)
     return JsonResponse({"received": True, "duplicate": not created, "status": record.status})

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from core.enums import PartnershipTier, PlanTier
+from core.enums import TIER_FOR_PLAN, PartnershipTier, PlanTier
 
 if TYPE_CHECKING:
     from orgs.access import Scope
@@ -119,11 +119,9 @@ EXTRA_LOCATION_PRICE = Decimal("49")
 ADVANCED_FORECASTING_PRICE = Decimal("29")
 # Keyed and listed as plain str: org fields and URLs hand in strings, and TextChoices are str.
 PLAN_ORDER: list[str] = [PlanTier.FREE, PlanTier.PRO, PlanTier.ENTERPRISE]
-PLAN_FOR_TIER: dict[str, str] = {
-    PartnershipTier.PARTNER_ONLY: PlanTier.FREE,
-    PartnershipTier.BASIC: PlanTier.PRO,
-    PartnershipTier.FULL: PlanTier.ENTERPRISE,
-}
+# The plan whose limits a tier carries: read backwards from core.enums.TIER_FOR_PLAN, the one
+# mapping between the two.
+_PLAN_OF_TIER: dict[str, str] = {tier: plan for plan, tier in TIER_FOR_PLAN.items()}
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def entitlements_for(org: Organization) -> Entitlements:
     features = {str(f) for f, row in FEATURES.items() if tier in row.tiers}
     if org.advanced_forecasting_addon and Feature.FORECASTING_BASIC in features:
         features.add(str(Feature.FORECASTING_ADVANCED))
-    base = PLAN_LIMITS[PLAN_FOR_TIER[tier]]
+    base = PLAN_LIMITS[_PLAN_OF_TIER[tier]]
     locations = base.locations
     if locations is not None:
         locations += org.extra_location_addons
@@ -158,12 +156,9 @@ def entitlements_for(org: Organization) -> Entitlements:
 def minimum_plan_for(feature: Feature | str) -> str:
     row = FEATURES[Feature(feature)]
     for plan in PLAN_ORDER:
-        if PLAN_FOR_TIER_REVERSE[plan] in row.tiers:
+        if TIER_FOR_PLAN[plan] in row.tiers:
             return plan
     return PlanTier.ENTERPRISE
-
-
-PLAN_FOR_TIER_REVERSE: dict[str, str] = {plan: tier for tier, plan in PLAN_FOR_TIER.items()}
 
 
 class FeatureNotAvailable(Exception):
@@ -335,7 +330,7 @@ def monthly_amount(
 
 
 def plan_features(plan: str) -> list[Feature]:
-    tier = PLAN_FOR_TIER_REVERSE[plan]
+    tier = TIER_FOR_PLAN[plan]
     return [f for f, row in FEATURES.items() if tier in row.tiers]
 
 
@@ -356,7 +351,7 @@ def matrix_rows() -> list[tuple[FeatureRow, list[tuple[bool, str]]]]:
     for row in FEATURES.values():
         cells = []
         for plan in PLAN_ORDER:
-            tier = PLAN_FOR_TIER_REVERSE[plan]
+            tier = TIER_FOR_PLAN[plan]
             cells.append((tier in row.tiers, row.note.get(tier, "")))
         rows.append((row, cells))
     return rows

@@ -87,7 +87,7 @@ class _Inbox:
 
 
 def test_payment_failed_email_over_real_smtp(settings, demo, post_event, scope_of):
-    from billing import services
+    from billing.services.checkout import checkout_start
 
     inbox = _Inbox()
     with socket.socket() as probe:
@@ -100,7 +100,7 @@ def test_payment_failed_email_over_real_smtp(settings, demo, post_event, scope_o
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = port
         settings.EMAIL_USE_TLS = False
-        checkout = services.checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
+        checkout = checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
         post_event(
             make_event(
                 "checkout.session.completed",

@@ -80,7 +80,7 @@ def test_matrix_row(scope_of, feature, email):
 
 
 def test_advanced_forecasting_add_on_unlocks_it_on_pro(fresh_org, scope_of):
-    from billing.services import organization_change_plan
+    from billing.services.plans import organization_change_plan
 
     org, user = fresh_org("PRO")
     from orgs.access import scope_for_user

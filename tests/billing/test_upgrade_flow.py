@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing import services
 from billing.models import Checkout, PlanChange
+from billing.services.checkout import checkout_start
+from billing.services.dunning import subscription_cancel
 from core.entitlements import Feature, check_sku_limit
 from inventory.ledger import Posting, stock_post
 from inventory.models import Product, StockBalance
@@ -100,7 +101,7 @@ def test_amazon_upgrades_to_pro_and_back(
     assert "LOC-101" in c.get("/locations/").content.decode()
 
     # Downgrade (cancellation): FREE again, nothing deleted, own data read-only.
-    services.subscription_cancel(scope=None, org=amazon, reason="test downgrade")
+    subscription_cancel(scope=None, org=amazon, reason="test downgrade")
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "FREE",
@@ -172,7 +173,7 @@ def test_members_see_their_tier_but_cannot_buy(login, demo):
 
 
 def test_checkout_of_another_org_is_404(login, demo, scope_of):
-    checkout = services.checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
+    checkout = checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
     c = login("vmi@sephora.example")
     assert c.get(f"/billing/checkout/{checkout.public_id}/").status_code == 404
     assert c.post(f"/billing/checkout/{checkout.public_id}/").status_code == 404

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from billing import services
 from billing.models import Checkout, PlanChange, Subscription, WebhookEvent
+from billing.services.checkout import checkout_start
+from billing.services.dunning import subscriptions_expire_grace
 from orgs.models import Organization
 
 from ..factories import (
@@ -57,7 +58,7 @@ def w(db) -> Partner:
 
 def _amazon_checkout(w: Partner, plan="PRO", **addons) -> Checkout:
     scope = scope_of_user(w.admin)
-    return services.checkout_start(scope=scope, plan=plan, **addons)
+    return checkout_start(scope=scope, plan=plan, **addons)
 
 
 def _completed(checkout: Checkout, sub_id="sub_amz_1", **kw) -> dict:
@@ -229,10 +230,8 @@ def test_payment_failed_then_grace_period_ends(w, client, post_event, settings):
     assert 'data-testid="past-due"' in c.get("/billing/plan/").content.decode()
     assert 'data-testid="panel-past-due"' in c.get("/dashboard/").content.decode()
 
-    assert services.subscriptions_expire_grace(now=timezone.now() + timedelta(days=6)) == []
-    assert services.subscriptions_expire_grace(now=timezone.now() + timedelta(days=8)) == [
-        amazon.code
-    ]
+    assert subscriptions_expire_grace(now=timezone.now() + timedelta(days=6)) == []
+    assert subscriptions_expire_grace(now=timezone.now() + timedelta(days=8)) == [amazon.code]
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "FREE",
@@ -259,7 +258,7 @@ def test_invoice_paid_clears_past_due(w, post_event):
 
 def test_unknown_event_is_ignored_with_a_log_line(post_event, caplog):
     event = make_event("customer.tax_id.created", {"id": "txi_1"})
-    with caplog.at_level("INFO", logger="billing.services"):
+    with caplog.at_level("INFO", logger="billing.services.webhooks"):
         r = post_event(event)
     assert r.status_code == 200
     assert WebhookEvent.objects.get(stripe_event_id=event["id"]).status == "IGNORED"
@@ -271,7 +270,7 @@ def test_same_event_concurrently_has_one_effect(w, settings):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_concurrent"
     amazon = w.fresh()
     scope = scope_of_user(w.admin)
-    checkout = services.checkout_start(scope=scope, plan="PRO")
+    checkout = checkout_start(scope=scope, plan="PRO")
     event = _completed(checkout)
     payload = json.dumps(event)
     headers = signed_headers(payload, secret="whsec_concurrent")

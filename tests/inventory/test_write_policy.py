@@ -31,7 +31,7 @@ def _on_hand(location: str, owner: str = "ORG-003") -> Decimal:
 @pytest.fixture
 def amazon_pro(demo):
     """Amazon upgraded to PRO through the billing service (tier BASIC: manage own inventory)."""
-    from billing.services import organization_change_plan
+    from billing.services.plans import organization_change_plan
 
     organization_change_plan(
         scope=None, org=demo.org("ORG-101"), plan="PRO", source="CHECKOUT", self_pay=True

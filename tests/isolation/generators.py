@@ -178,7 +178,7 @@ def build(spec: Spec) -> World:
     """Create the network described by `spec`; every step through a service where one exists."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from billing.services import organization_change_plan
+    from billing.services.plans import organization_change_plan
     from inventory import services as inv
     from inventory.ledger import Posting, stock_post
     from inventory.models import MovementKind
