@@ -8,7 +8,7 @@ import pytest
 
 from billing.services.checkout import checkout_start
 from core.enums import NotificationKind
-from partnerships.models import Notification, NotificationPreference
+from notifications.models import Notification, NotificationPreference
 
 from ..factories import (
     LocationFactory,
