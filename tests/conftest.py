@@ -1,5 +1,6 @@
 """Shared fixtures: the demo network is seeded once per test session (each test then runs in
-a transaction that is rolled back), and personas log in by email."""
+a transaction that is rolled back, and a transactional test restores the seed's snapshot when
+it ends), and personas log in by email."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ import shutil
 import pytest
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command
+from django.test import TransactionTestCase
 
 # Password hashing strength is not under test; the seed hashes a dozen demo passwords.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# No JIT on the test connections. Row-level security adds its policies' sub-plans to every
+# query, so the planner's cost of many of them passes jit_above_cost although the test tables
+# hold a few thousand rows: PostgreSQL then compiles (seconds) what runs in milliseconds. One
+# COUNT(*) over every table (tests/orgs/test_admin_writes.py) took 8 s, 7.8 s of it JIT.
+for _database in settings.DATABASES.values():
+    _options = _database.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 
 # Tasks run eagerly in tests, even when REDIS_URL is set (CI); the one test that needs a real
 # worker on Redis starts it itself (tests/test_platform.py).
@@ -43,27 +53,108 @@ PERSONAS = [
 ]
 
 
+# --- the seeded demo network, restored rather than re-seeded ----------------------------------
+#
+# The session seeds the demo network once, then copies every table into UNLOGGED tables of a
+# schema of their own (SNAPSHOT) and notes every sequence. Most tests run in a rolled-back
+# transaction and never touch the copy. A transactional test (live_server, threads, browser)
+# commits; Django would flush every table when it ends and the next test would re-run the whole
+# seed. Instead its teardown puts the seed back: a DELETE and an INSERT ... SELECT from the copy
+# per table and a setval per sequence, in one transaction and one round trip. Same rows, same
+# primary keys, same sequence positions as right after the seed.
+
+SNAPSHOT = "test_seed_snapshot"
+
+
+class SeedSnapshot:
+    """The restore statement for one database, built once from the catalog after the seed."""
+
+    def __init__(self, connection) -> None:
+        from rls.context import bypass
+
+        # The harness is the owner (SET ROLE to the app role, which created the test database):
+        # it may TRUNCATE, create the schema and set sequences. Row-level security is forced on
+        # the owner too, so reads and inserts run under the harness's named bypass.
+        with (
+            bypass(reason="tests: snapshot of the seeded demo network"),
+            connection.cursor() as cur,
+        ):
+            cur.execute(
+                "SELECT c.relname, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)"
+                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+                " AND NOT a.attisdropped AND a.attgenerated = ''"
+                " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+                " AND c.relname <> 'django_migrations' GROUP BY c.relname ORDER BY c.relname"
+            )
+            tables = cur.fetchall()
+            cur.execute(
+                "SELECT quote_ident(sequencename), COALESCE(last_value, start_value),"
+                " last_value IS NOT NULL FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+            sequences = cur.fetchall()
+            cur.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE; CREATE SCHEMA {SNAPSHOT}")
+            for table, columns in tables:
+                quoted = connection.ops.quote_name(table)
+                cur.execute(
+                    f"CREATE UNLOGGED TABLE {SNAPSHOT}.{quoted} AS SELECT {columns} FROM {quoted}"
+                )
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: deletes and inserts may run
+        # in any order and are checked once, at commit. DELETE, not TRUNCATE: for a few thousand
+        # rows TRUNCATE's new files for ~50 tables and their indexes cost seconds, DELETE
+        # milliseconds. A lost commit on a crash is nothing to a test database.
+        self.sql = ";\n".join(
+            [
+                "SET CONSTRAINTS ALL DEFERRED",
+                "SET LOCAL synchronous_commit = off",
+                *(f"DELETE FROM {connection.ops.quote_name(t)}" for t, _ in tables),
+                *(
+                    f"INSERT INTO {connection.ops.quote_name(t)} ({columns})"
+                    f" SELECT {columns} FROM {SNAPSHOT}.{connection.ops.quote_name(t)}"
+                    for t, columns in tables
+                ),
+                "SELECT "
+                + ", ".join(
+                    f"setval('{name}', {value}, {'true' if called else 'false'})"
+                    for name, value, called in sequences
+                ),
+            ]
+        )
+
+    def restore(self, connection) -> None:
+        from django.db import transaction
+
+        from rls.context import bypass
+
+        with (
+            transaction.atomic(using=connection.alias),
+            bypass(reason="tests: restore the seeded demo network", using=connection),
+            connection.cursor() as cur,
+        ):
+            cur.execute(self.sql)
+
+
+_SNAPSHOTS: dict[str, SeedSnapshot] = {}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, quiet=True)
+        _SNAPSHOTS[connection.alias] = SeedSnapshot(connection)
 
 
-@pytest.fixture(autouse=True)
-def _demo_network_present(request, django_db_blocker):
-    """A transactional test (live_server, threads) flushes the database when it ends; the next
-    database test re-seeds the demo network first, outside its own rolled-back transaction."""
-    uses_db = {"db", "transactional_db"} & set(
-        request.fixturenames
-    ) or request.node.get_closest_marker("django_db")
-    if not uses_db:
-        return
-    request.getfixturevalue("django_db_setup")
-    from orgs.models import Organization
+def _restore_the_seed_instead_of_flushing(self) -> None:
+    """TransactionTestCase._fixture_teardown (a flush of every table), replaced."""
+    from django.db import connections
 
-    with django_db_blocker.unblock():
-        if not Organization.objects.filter(code="ORG-001").exists():
-            call_command("seed_demo", force=True, quiet=True)
+    for alias in self._databases_names(include_mirrors=False):
+        _SNAPSHOTS[alias].restore(connections[alias])
+
+
+TransactionTestCase._fixture_teardown = _restore_the_seed_instead_of_flushing
 
 
 @pytest.fixture

@@ -93,21 +93,29 @@ def outside_objects(model, email: str, request) -> list:
     return list(model._default_manager.order_by("pk")[:2])
 
 
+COUNTS = "admin_writes_counts"
+
+
 def snapshot(obj=None):
     """Row counts of every project table, and the object's own fields and relations."""
-    tables = sorted(
-        {
-            m._meta.db_table
-            for m in apps.get_models(include_auto_created=True)  # m2m tables too
-            if m._meta.app_label in PROJECT_APPS
-        }
-    )
     with connection.cursor() as cur:
-        cur.execute(
-            " UNION ALL ".join(
+        # One query counts every table; row-level security gives it ~50 policies' sub-plans, so
+        # planning it costs far more than running it. It is planned once per connection
+        # (a prepared statement lives as long as the session) and only executed per POST.
+        cur.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [COUNTS])
+        if cur.fetchone() is None:
+            tables = sorted(
+                {
+                    m._meta.db_table
+                    for m in apps.get_models(include_auto_created=True)  # m2m tables too
+                    if m._meta.app_label in PROJECT_APPS
+                }
+            )
+            counts_sql = " UNION ALL ".join(
                 f"SELECT '{t}', COUNT(*) FROM {connection.ops.quote_name(t)}" for t in tables
             )
-        )
+            cur.execute(f"PREPARE {COUNTS} AS {counts_sql}")
+        cur.execute(f"EXECUTE {COUNTS}")
         counts = dict(cur.fetchall())
     state = None
     if obj is not None:
