@@ -39,19 +39,6 @@ from rls.context import system_process  # noqa: E402
 
 system_process("the test harness")
 
-PERSONAS = [
-    "super@luxebond.example",
-    "admin@dist.luxebond.example",
-    "admin@mfg.luxebond.example",
-    "member@dist.luxebond.example",
-    "ops@amazon.example",
-    "vmi@sephora.example",
-    "admin@packagepro.example",
-    "admin@vitasource.example",
-    "admin@salonluxe.example",
-    "admin@medsupply.example",
-]
-
 
 # --- the seeded demo network, restored rather than re-seeded ----------------------------------
 #
