@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
@@ -40,6 +40,26 @@ def plain_number(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return str(value)
+
+
+@overload
+def csv_response(
+    filename: str,
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    stream: Literal[False] = ...,
+) -> HttpResponse: ...
+
+
+@overload
+def csv_response(
+    filename: str,
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    stream: Literal[True],
+) -> StreamingHttpResponse: ...
 
 
 def csv_response(
