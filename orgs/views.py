@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 
 from . import selectors
 from .decorators import admin_view, scoped_view
@@ -68,12 +69,11 @@ def member_invite(request, public_id):
         try:
             services.membership_invite(scope=request.scope, organization=org, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("orgs:organization_detail", public_id=org.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/member_invite.html", {"org": org, "form": form}, status=status)
+    return render_form(request, "orgs/member_invite.html", {"org": org, "form": form})
 
 
 def _member(request, public_id) -> Membership:
@@ -130,7 +130,7 @@ def member_edit(request, public_id):
             else:
                 messages.error(request, "Unknown action.")
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         status = 400
     return render(
         request,
@@ -151,13 +151,12 @@ def organization_add_child(request, public_id):
                 scope=request.scope, parent=parent, **form.cleaned_data
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{org.code} {org.name} was created under {parent.name}.")
             return redirect("orgs:organization_detail", public_id=org.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "orgs/organization_add_child.html", {"parent": parent, "form": form}, status=status
+    return render_form(
+        request, "orgs/organization_add_child.html", {"parent": parent, "form": form}
     )
 
 
@@ -169,12 +168,11 @@ def relationship_create(request):
         try:
             rel = services.relationship_create(scope=request.scope, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Linked: {rel}.")
             return redirect("orgs:network")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/relationship_form.html", {"form": form}, status=status)
+    return render_form(request, "orgs/relationship_form.html", {"form": form})
 
 
 @scoped_view
@@ -183,9 +181,7 @@ def locations(request):
     kind = request.GET.get("kind", "")
     if kind not in LocationKind.values:
         kind = ""
-    page = Paginator(selectors.locations_for(request.scope, query=query, kind=kind), 50).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.locations_for(request.scope, query=query, kind=kind))
     return render(
         request,
         "orgs/locations.html",
@@ -208,15 +204,12 @@ def location_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             location = services.location_create(scope=request.scope, **form.cleaned_data)
-        except LimitReached as exc:
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ValidationError as exc:  # a plan limit (LimitReached) included
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{location.code} {location.name} was added.")
             return redirect("orgs:locations")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/location_form.html", {"form": form}, status=status)
+    return render_form(request, "orgs/location_form.html", {"form": form})
 
 
 # --- parties -----------------------------------------------------------------------------------
@@ -229,9 +222,8 @@ def party_list(request):
     qs = selectors.parties_for(scope)
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(reference__icontains=query))
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = paginate(request, qs, 50)
     form = PartyForm(request.POST or None)
-    status = 200
     if request.method == "POST":
         require(scope, Action.PARTY_CREATE)
         if form.is_valid():
@@ -239,14 +231,11 @@ def party_list(request):
                 owner = Organization.objects.visible_to(scope).get(pk=scope.org_id)
                 party = parties.party_create(scope=scope, owner=owner, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
+                add_service_error(form, exc)
             else:
                 messages.success(request, f"{party.name} was added.")
                 return redirect("orgs:party_detail", public_id=party.public_id)
-        status = 400
-    return render(
-        request, "orgs/parties.html", {"page": page, "form": form, "query": query}, status=status
-    )
+    return render_form(request, "orgs/parties.html", {"page": page, "form": form, "query": query})
 
 
 PARTY_FIELDS = (
@@ -266,7 +255,6 @@ def party_detail(request, public_id):
     party = selectors.party_detail(scope, public_id)
     form = PartyForm(initial={f: getattr(party, f) for f in PARTY_FIELDS})
     contact_form = PartyContactForm()
-    status = 200
     if request.method == "POST":
         require(scope, Action.PARTY_EDIT, party)
         try:
@@ -283,9 +271,8 @@ def party_detail(request, public_id):
                     messages.success(request, "Party saved.")
                     return redirect("orgs:party_detail", public_id=party.public_id)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        status = 400
-    return render(
+            messages.error(request, error_text(exc))
+    return render_form(
         request,
         "orgs/party_detail.html",
         {
@@ -296,5 +283,4 @@ def party_detail(request, public_id):
             "can_edit": can(scope, Action.PARTY_EDIT, party),
             "can_invite": can(scope, Action.INVITATION_SEND),
         },
-        status=status,
     )

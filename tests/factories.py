@@ -1,7 +1,7 @@
 """Factories: each test makes the rows it needs, shaped the way the app makes them.
 
 Codes are `ORG-T001` / `LOC-T001`: unique, and never of the `ORG-123` form that the seed uses
-and `orgs.services._next_code` counts, so factory rows cannot collide with either.
+and `core.numbering` sequences hand out, so factory rows cannot collide with either.
 
 Rows that the app only ever makes through a service are made through that service here too:
 stock through the ledger (`stock_post`), shipments, purchase orders and invitations through

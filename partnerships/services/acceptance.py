@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.enums import TIER_FOR_PLAN, NotificationKind, PlanTier
+from core.numbering import ORGANIZATION_CODE, next_code
 from notifications.services import notify
 from orgs.access import Scope, build_scope
 from orgs.audit import audit
@@ -27,7 +28,6 @@ from orgs.models import (
     RelationshipStatus,
     Role,
 )
-from orgs.services.organizations import _next_code
 from partnerships.models import (
     Invitation,
     InvitationStatus,
@@ -89,7 +89,7 @@ def invitation_accept_new_account(
     user.save()
     plan = PlanTier.FREE
     organization = Organization.objects.create(
-        code=_next_code("ORG", Organization),
+        code=next_code(ORGANIZATION_CODE),
         name=organization_name[:200],
         org_type=ORG_TYPE_FOR_ROLE.get(invitation.role, OrgType.OTHER),
         plan_tier=plan,
