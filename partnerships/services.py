@@ -410,9 +410,9 @@ def _accept(
 
 
 def _owning_network_of(org: Organization) -> set[int]:
-    from orgs.access import _subtree_ids, root_of
+    from orgs.access import root_of, subtree_ids
 
-    return _subtree_ids(root_of(org.pk))
+    return subtree_ids(root_of(org.pk))
 
 
 @bypass(reason="invitation accept: a new person, account and organization outside any scope")

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from core.entitlements import FEATURES, Feature, require_feature
 from orgs.decorators import admin_view, scoped_view
-from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.models import Party
 from orgs.policy import Action, can
 from orgs.policy import require as require_policy
+from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from . import selectors, services
 from .forms import (

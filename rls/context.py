@@ -15,7 +15,7 @@ pooled or persistent connection never carries one request's scope into the next.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -117,22 +117,16 @@ def activate(scope: Scope | None, using=None) -> Iterator[None]:
 
 
 @contextmanager
-def bypass(*, reason: str, scope: Scope | None = None, audit: bool = False, using=None):
+def bypass(*, reason: str, audit: Callable[[], object] | None = None, using=None) -> Iterator[None]:
     """Read and write past the policies for one named system step.
 
-    `reason` says why in the log; `audit=True` also records an AuditEvent (platform staff)."""
+    `reason` says why in the log. `audit`, when given, records the bypass inside it (platform
+    staff: the middleware passes orgs.audit.audit_bypass, which writes an AuditEvent); the
+    writer is passed in because rls sits below the app that owns the audit log."""
     (log.info if audit else log.debug)("rls bypass: %s", reason)
     with _raw(BYPASS, using):
-        if audit:
-            from orgs.models import AuditEvent
-
-            AuditEvent.objects.create(
-                actor_id=scope.user_id if scope else None,
-                action="rls.bypass",
-                target_type="rls",
-                target_id="-",
-                target_repr=reason[:300],
-            )
+        if audit is not None:
+            audit()
         yield
 
 

@@ -157,7 +157,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
                     "ScopedModelAdmin does not support list_editable (its saves bypass the "
                     "form checks).",
                     obj=type(self),
-                    id="betterdata.E001",
+                    id="orgs.E001",
                 )
             )
         return errors
