@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from django.db import connection
 from django.db.models import Model, Q
@@ -30,10 +30,17 @@ from .models import (
     Role,
 )
 
-# What a relationship type grants to the parent side (DESIGN.md §5), as data.
 M = TypeVar("M", bound=Model)
 
-RELATIONSHIP_POLICY: dict[str, dict[str, object]] = {
+
+class RelationshipGrant(TypedDict):
+    sees_child_data: bool
+    administers_child: bool
+    default_billing: str
+
+
+# What a relationship type grants to the parent side (DESIGN.md §5), as data.
+RELATIONSHIP_POLICY: dict[str, RelationshipGrant] = {
     "SUBSIDIARY": {
         "sees_child_data": True,
         "administers_child": True,

@@ -42,7 +42,7 @@ def network_tree(scope: Scope) -> tuple[list[NetworkNode], list[NetworkNode]]:
     }
     rels = list(
         OrganizationRelationship.objects.visible_to(scope)
-        .active()
+        .filter(status=RelationshipStatus.ACTIVE)
         .select_related("partnership")
         .order_by("child__code")
     )

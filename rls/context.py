@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection as default_connection
 
@@ -78,7 +78,8 @@ def scope_settings(scope: Scope | None) -> dict[str, str]:
 
 
 def _apply(values: dict[str, str], using=None) -> None:
-    conn = using or default_connection
+    # Any: the last-written settings ride on the connection object as an attribute of ours.
+    conn: Any = using or default_connection
     sql = "SELECT " + ", ".join(f"set_config('app.{k}', %s, false)" for k in KEYS)
     with conn.cursor() as cur:
         cur.execute(sql, [values[k] for k in KEYS])
