@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.services.organizations import user_update_profile
+from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from .forms import ProfileForm
 

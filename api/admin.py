@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from betterdata.admin_site import ScopedModelAdmin
+from orgs.admin_site import ScopedModelAdmin
 
 from .models import ApiToken
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from inventory.models import Product, StockBalance
+from inventory.selectors import products_for
 from orgs.access import Scope
 from orgs.models import Location, LocationKind
+from orgs.selectors import locations_for
 
 from .problems import bad_request
 
 
 def locations(scope: Scope, *, kind: str = "") -> QuerySet[Location]:
-    qs = Location.objects.visible_to(scope).select_related("operator").order_by("code")
+    qs = locations_for(scope)
     if kind:
         if kind not in LocationKind.values:
             raise bad_request(
@@ -20,6 +24,11 @@ def locations(scope: Scope, *, kind: str = "") -> QuerySet[Location]:
             )
         qs = qs.filter(kind=kind)
     return qs
+
+
+def location(scope: Scope, public_id: UUID) -> Location | None:
+    """One location as orgs shows it to the viewer; None when missing or not visible."""
+    return locations_for(scope).filter(public_id=public_id).first()
 
 
 def location_json(loc: Location) -> dict:
@@ -36,10 +45,15 @@ def location_json(loc: Location) -> dict:
 
 def products(scope: Scope, *, sku: str = "") -> QuerySet[Product]:
     # (owner_id, sku) is the unique index: the page is read in index order, not sorted.
-    qs = Product.objects.visible_to(scope).select_related("owner").order_by("owner_id", "sku")
+    qs = products_for(scope).order_by("owner_id", "sku")
     if sku:
         qs = qs.filter(sku=sku[:64])
     return qs
+
+
+def product(scope: Scope, public_id: UUID) -> Product | None:
+    """One product as inventory shows it to the viewer; None when missing or not visible."""
+    return products_for(scope).filter(public_id=public_id).first()
 
 
 def product_json(scope: Scope, p: Product) -> dict:

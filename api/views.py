@@ -11,9 +11,7 @@ from django.views.decorators.http import require_POST
 from core.entitlements import Feature, require_feature
 from core.forms import add_service_error
 from core.paging import COUNT_CAP, capped_count, paginate
-from inventory.models import Product
 from orgs.decorators import admin_view
-from orgs.models import Location
 
 from . import selectors, services
 from .auth import api_endpoint
@@ -100,12 +98,7 @@ def location_list(request, scope):
 
 @api_endpoint
 def location_detail(request, scope, public_id):
-    loc = (
-        Location.objects.visible_to(scope)
-        .select_related("operator")
-        .filter(public_id=_uuid_or_404(public_id))
-        .first()
-    )
+    loc = selectors.location(scope, _uuid_or_404(public_id))
     if loc is None:
         raise not_found("No such location.")
     return JsonResponse(selectors.location_json(loc))
@@ -119,12 +112,7 @@ def product_list(request, scope):
 
 @api_endpoint
 def product_detail(request, scope, public_id):
-    product = (
-        Product.objects.visible_to(scope)
-        .select_related("owner")
-        .filter(public_id=_uuid_or_404(public_id))
-        .first()
-    )
+    product = selectors.product(scope, _uuid_or_404(public_id))
     if product is None:
         raise not_found("No such product.")
     return JsonResponse(selectors.product_json(scope, product))

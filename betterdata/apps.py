@@ -9,4 +9,4 @@ class BetterDataConfig(AppConfig):
 
 class ScopedAdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "betterdata.admin_site.ScopedAdminSite"
+    default_site = "orgs.admin_site.ScopedAdminSite"

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "orgs.middleware.ScopeMiddleware",
+    "betterdata.middleware.ScopeMiddleware",
     "billing.middleware.EntitlementDeniedMiddleware",
 ]
 

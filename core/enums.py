@@ -16,6 +16,15 @@ class PartnershipTier(models.TextChoices):
     FULL = "FULL", "Full"
 
 
+class PartnershipStatus(models.TextChoices):
+    """A partnership's lifecycle. Here, not in partnerships, because the access layer (orgs)
+    builds every Scope from the ACTIVE ones and may not import partnerships."""
+
+    PENDING = "PENDING", "Pending"
+    ACTIVE = "ACTIVE", "Active"
+    ENDED = "ENDED", "Ended"
+
+
 # The seed fixes the access tier by the plan; a check constraint keeps the pair consistent.
 TIER_FOR_PLAN: dict[str, str] = {
     PlanTier.FREE: PartnershipTier.PARTNER_ONLY,

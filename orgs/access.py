@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from django.db import connection
 from django.db.models import Model, Q
 
+from core.enums import PartnershipStatus
 from rls.context import bypass
 
 from .models import (
@@ -24,14 +25,22 @@ from .models import (
     Location,
     Membership,
     Organization,
+    OrganizationRelationship,
     RelationshipStatus,
     Role,
 )
 
-# What a relationship type grants to the parent side (DESIGN.md §5), as data.
 M = TypeVar("M", bound=Model)
 
-RELATIONSHIP_POLICY: dict[str, dict[str, object]] = {
+
+class RelationshipGrant(TypedDict):
+    sees_child_data: bool
+    administers_child: bool
+    default_billing: str
+
+
+# What a relationship type grants to the parent side (DESIGN.md §5), as data.
+RELATIONSHIP_POLICY: dict[str, RelationshipGrant] = {
     "SUBSIDIARY": {
         "sees_child_data": True,
         "administers_child": True,
@@ -173,7 +182,7 @@ class NoMembership(Exception):
     """The user belongs to no active organization."""
 
 
-def _subtree_ids(org_id: int) -> set[int]:
+def subtree_ids(org_id: int) -> set[int]:
     """The org and every org below it through ACTIVE owning relationships (one query)."""
     with connection.cursor() as cur:
         cur.execute(
@@ -229,23 +238,19 @@ def build_scope(
 ) -> Scope:
     """The Scope of one user acting as `role` in `org`; used for requests, tasks and previews."""
     from core.entitlements import entitlements_for
-    from partnerships.models import PartnershipStatus
 
     is_admin = role in ADMIN_ROLES
-    org_ids = _subtree_ids(org.pk) if is_admin else {org.pk}
+    org_ids = subtree_ids(org.pk) if is_admin else {org.pk}
     administered = set(org_ids) if is_admin else set()
 
     # Active partnerships touching any visible org, with their shared locations (one query).
-    from partnerships.models import Partnership
-
-    rows = (
-        Partnership.objects.filter(status=PartnershipStatus.ACTIVE)
-        .filter(
-            Q(relationship__parent_id__in=org_ids) | Q(relationship__child_id__in=org_ids),
-            relationship__status=RelationshipStatus.ACTIVE,
-        )
-        .values_list("id", "relationship__parent_id", "relationship__child_id", "shared_locations")
-    )
+    # Read from the relationship side (its reverse `partnership`): the access layer sits
+    # below the partnerships app and never imports it.
+    rows = OrganizationRelationship.objects.filter(
+        Q(parent_id__in=org_ids) | Q(child_id__in=org_ids),
+        status=RelationshipStatus.ACTIVE,
+        partnership__status=PartnershipStatus.ACTIVE,
+    ).values_list("partnership__id", "parent_id", "child_id", "partnership__shared_locations")
     partner_org_ids: set[int] = set()
     partnership_ids: set[int] = set()
     shared_location_ids: set[int] = set()

@@ -1,11 +1,8 @@
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
-from betterdata.admin_site import ScopedModelAdmin, ServiceRefused
-
+from .admin_site import ScopedModelAdmin, ServiceRefused
 from .models import AuditEvent, Location, Membership, Organization, OrganizationRelationship, Party
 from .services import organizations as services
 
@@ -192,18 +189,3 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    """People are platform-wide: only platform staff manage accounts here."""
-
-    ordering = ("email",)
-    list_display = ("email", "full_name", "is_active", "is_superuser", "last_login")
-    search_fields = ("email", "full_name")
-    fieldsets = (
-        (None, {"fields": ("email", "password", "full_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

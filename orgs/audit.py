@@ -40,3 +40,15 @@ def _create(scope, action, target, before, after, acting_org_id) -> AuditEvent:
         before=before,
         after=after,
     )
+
+
+def audit_bypass(*, scope: Scope | None, reason: str) -> AuditEvent:
+    """Record that platform staff read past row-level security (once per session; the
+    middleware calls it inside the bypass, through `rls.context.bypass(audit=...)`)."""
+    return AuditEvent.objects.create(
+        actor_id=scope.user_id if scope else None,
+        action="rls.bypass",
+        target_type="rls",
+        target_id="-",
+        target_repr=reason[:300],
+    )

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.enums import PartnershipTier, PlanTier
+from rls.tenant import RowSecuredQuerySet
 
 if TYPE_CHECKING:
     from .access import Scope
@@ -73,7 +74,7 @@ class LocationKind(models.TextChoices):
     OFFICE = "OFFICE", "Office"
 
 
-class TenantQuerySet(models.QuerySet):
+class TenantQuerySet(RowSecuredQuerySet):
     """Every tenant model's queryset. Subclasses state only their own `rule` (docs/visibility.md);
     platform staff and the "view as partner" lens are handled here, once."""
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
+from core.enums import PartnershipStatus
+
 from .access import Scope
 from .models import (
     OWNING_TYPES,
@@ -42,7 +44,7 @@ def network_tree(scope: Scope) -> tuple[list[NetworkNode], list[NetworkNode]]:
     }
     rels = list(
         OrganizationRelationship.objects.visible_to(scope)
-        .active()
+        .filter(status=RelationshipStatus.ACTIVE)
         .select_related("partnership")
         .order_by("child__code")
     )
@@ -187,14 +189,12 @@ def unscoped_locations_in_use(operator_id: int) -> int:
 
     Unscoped, and safe: a count for a limit check, nothing is shown; the allowance is the
     operator's whatever the viewer's rights (a member with rights at some sites only)."""
-    from orgs.models import Location
-    from partnerships.models import Partnership, PartnershipStatus
-
-    hosted = Partnership.objects.filter(
-        relationship__child_id=operator_id,
-        status=PartnershipStatus.ACTIVE,
-        shared_locations__isnull=False,
-    ).values("shared_locations")
+    # Through the relationship's reverse `partnership`: orgs sits below partnerships.
+    hosted = OrganizationRelationship.objects.filter(
+        child_id=operator_id,
+        partnership__status=PartnershipStatus.ACTIVE,
+        partnership__shared_locations__isnull=False,
+    ).values("partnership__shared_locations")
     return (
         Location.objects.filter(operator_id=operator_id, is_active=True)
         .exclude(pk__in=hosted)

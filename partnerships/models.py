@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.enums import PartnershipStatus
 from orgs.models import Location, Organization, OrganizationRelationship, Party, TenantQuerySet
 
 if TYPE_CHECKING:
@@ -26,12 +27,6 @@ class PartnershipRole(models.TextChoices):
     DISTRIBUTOR = "DISTRIBUTOR", "Distributor"
     FRANCHISEE = "FRANCHISEE", "Franchisee"
     OTHER = "OTHER", "Other"
-
-
-class PartnershipStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    ACTIVE = "ACTIVE", "Active"
-    ENDED = "ENDED", "Ended"
 
 
 class PartnershipQuerySet(TenantQuerySet):

@@ -2,15 +2,15 @@
 partner's users see *of this partnership*. The preview scope is the partner's own Scope (built
 by the access layer) intersected with the viewer's (orgs.access.partnership_view_scope), never a
 copy of the rules: the partner's other customers, its own products, members and documents with
-third parties stay out of scope (404). orgs.middleware refuses every write under it.
+third parties stay out of scope (404). betterdata.middleware refuses every write under it.
 """
 
 from __future__ import annotations
 
 from orgs.access import Scope, partnership_view_scope, scope_for_org_as_role
-from orgs.middleware import PREVIEW_SESSION_KEY
 from orgs.models import Role
 from orgs.policy import Action, can
+from orgs.session import PREVIEW_SESSION_KEY
 
 from .models import Partnership, PartnershipStatus
 

@@ -1,22 +1,22 @@
 """The catalog check: every tenant table has row-level security enabled and forced, with a
-policy. A tenant model is one whose queryset is a TenantQuerySet (it has `visible_to`), plus
-every table rls/policies.py names (documents' lines)."""
+policy. A tenant model is one whose queryset is a RowSecuredQuerySet (rls/tenant.py; every
+orgs.models.TenantQuerySet, the ones with `visible_to`, is one), plus every table
+rls/policies.py names (documents' lines)."""
 
 from __future__ import annotations
 
 from django.apps import apps
 from django.db import connection
 
-from orgs.models import TenantQuerySet
-
 from .policies import POLICIES
+from .tenant import RowSecuredQuerySet
 
 
 def tenant_models() -> list:
     return [
         m
         for m in apps.get_models()
-        if isinstance(m._default_manager.get_queryset(), TenantQuerySet)
+        if isinstance(m._default_manager.get_queryset(), RowSecuredQuerySet)
     ]
 
 

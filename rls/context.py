@@ -15,9 +15,9 @@ pooled or persistent connection never carries one request's scope into the next.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection as default_connection
 
@@ -78,7 +78,8 @@ def scope_settings(scope: Scope | None) -> dict[str, str]:
 
 
 def _apply(values: dict[str, str], using=None) -> None:
-    conn = using or default_connection
+    # Any: the last-written settings ride on the connection object as an attribute of ours.
+    conn: Any = using or default_connection
     sql = "SELECT " + ", ".join(f"set_config('app.{k}', %s, false)" for k in KEYS)
     with conn.cursor() as cur:
         cur.execute(sql, [values[k] for k in KEYS])
@@ -117,22 +118,16 @@ def activate(scope: Scope | None, using=None) -> Iterator[None]:
 
 
 @contextmanager
-def bypass(*, reason: str, scope: Scope | None = None, audit: bool = False, using=None):
+def bypass(*, reason: str, audit: Callable[[], object] | None = None, using=None) -> Iterator[None]:
     """Read and write past the policies for one named system step.
 
-    `reason` says why in the log; `audit=True` also records an AuditEvent (platform staff)."""
+    `reason` says why in the log. `audit`, when given, records the bypass inside it (platform
+    staff: the middleware passes orgs.audit.audit_bypass, which writes an AuditEvent); the
+    writer is passed in because rls sits below the app that owns the audit log."""
     (log.info if audit else log.debug)("rls bypass: %s", reason)
     with _raw(BYPASS, using):
-        if audit:
-            from orgs.models import AuditEvent
-
-            AuditEvent.objects.create(
-                actor_id=scope.user_id if scope else None,
-                action="rls.bypass",
-                target_type="rls",
-                target_id="-",
-                target_repr=reason[:300],
-            )
+        if audit is not None:
+            audit()
         yield
 
 

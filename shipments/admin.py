@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from betterdata.admin_site import ScopedModelAdmin
+from orgs.admin_site import ScopedModelAdmin
 
 from .models import ASN, DiscrepancyCase, Shipment
 

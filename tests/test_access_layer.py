@@ -40,7 +40,7 @@ READ_PACKAGES = ("views", "selectors", "services")
 READ_FILES = {
     Path("inventory/ledger.py"),
     Path("orgs/audit.py"),
-    Path("betterdata/admin_site.py"),
+    Path("orgs/admin_site.py"),
 }
 UNSCOPED = {
     "all",
@@ -179,7 +179,7 @@ def test_the_guard_scans_services_and_every_module_that_reads_tenant_data():
         "shipments/notify.py",
         "billing/tasks.py",
         "orgs/audit.py",
-        "betterdata/admin_site.py",
+        "orgs/admin_site.py",
     } <= scanned
     assert not {p for p in scanned if p.endswith("demo.py") or "/management/" in p}
 
@@ -229,7 +229,7 @@ def test_no_read_module_queries_a_tenant_model_without_visible_to():
 def test_every_tenant_model_admin_is_scoped_or_staff_only(rf, scope_of, demo):
     """A tenant ModelAdmin either filters through visible_to (ScopedModelAdmin) or is closed
     to network admins altogether (platform staff only)."""
-    from betterdata.admin_site import ScopedModelAdmin
+    from orgs.admin_site import ScopedModelAdmin
 
     request = rf.get("/admin/")
     request.user = demo.user("super@luxebond.example")
@@ -244,7 +244,7 @@ def test_every_tenant_model_admin_is_scoped_or_staff_only(rf, scope_of, demo):
 
 @pytest.mark.parametrize("email", ["super@luxebond.example", "admin@medsupply.example"])
 def test_every_scoped_admin_queryset_stays_inside_the_network(email, rf, scope_of, demo):
-    from betterdata.admin_site import ScopedModelAdmin
+    from orgs.admin_site import ScopedModelAdmin
 
     scope = scope_of(email)
     request = rf.get("/admin/")

@@ -171,9 +171,9 @@ def _check_can_join(network_org: Organization, organization: Organization) -> No
 
 
 def _owning_network_of(org: Organization) -> set[int]:
-    from orgs.access import _subtree_ids, root_of
+    from orgs.access import root_of, subtree_ids
 
-    return _subtree_ids(root_of(org.pk))
+    return subtree_ids(root_of(org.pk))
 
 
 @bypass(reason="invitation accept: the inviter's relationship, before the invitee may read it")

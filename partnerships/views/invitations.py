@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
 from orgs.decorators import admin_view
-from orgs.middleware import ACTIVE_ORG_SESSION_KEY
 from orgs.selectors import party_detail
+from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from .. import selectors
 from ..forms import ExistingAccountForm, InviteForm, NewAccountForm

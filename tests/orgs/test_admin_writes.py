@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
-from betterdata.admin_site import ScopedModelAdmin
 from orgs.access import scope_for_user
+from orgs.admin_site import ScopedModelAdmin
 from orgs.models import (
     AuditEvent,
     Location,

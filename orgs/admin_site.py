@@ -77,12 +77,9 @@ def administered_queryset(scope, model: type[Model], site: admin.AdminSite | Non
         )
         return manager.filter(pk__in=members)
     model_admin = (site or admin.site)._registry.get(model)
-    if isinstance(model_admin, ScopedModelAdmin) and isinstance(manager.all(), TenantQuerySet):
-        return (
-            manager.all()
-            .visible_to(scope)
-            .filter(**{f"{model_admin.admin_org_field}__in": administered})
-        )
+    rows = manager.all()
+    if isinstance(model_admin, ScopedModelAdmin) and isinstance(rows, TenantQuerySet):
+        return rows.visible_to(scope).filter(**{f"{model_admin.admin_org_field}__in": administered})
     return manager.none()
 
 
@@ -157,7 +154,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
                     "ScopedModelAdmin does not support list_editable (its saves bypass the "
                     "form checks).",
                     obj=type(self),
-                    id="betterdata.E001",
+                    id="orgs.E001",
                 )
             )
         return errors

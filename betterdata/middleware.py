@@ -1,12 +1,18 @@
+"""The project's request wiring: ScopeMiddleware builds the request's Scope (orgs.access), swaps
+in a partnership preview's (partnerships.preview) and activates it in PostgreSQL (rls). It lives
+here, in the top layer, because it joins those apps; each of them stays below it."""
+
+from functools import partial
+
 from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
 
+from orgs.access import NoMembership, scope_for_user
+from orgs.audit import audit_bypass
+from orgs.session import ACTIVE_ORG_SESSION_KEY, PREVIEW_SESSION_KEY
+from partnerships.preview import preview_scope
 from rls.context import activate, bypass
 
-from .access import NoMembership, scope_for_user
-
-ACTIVE_ORG_SESSION_KEY = "active_org"
-PREVIEW_SESSION_KEY = "preview_partnership"
 _SKIP_PREFIXES = ("/healthz", "/readyz", "/static/", "/stripe/webhook/")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -38,8 +44,6 @@ class ScopeMiddleware:
             request.scope = None
         if request.scope is not None and request.session.get(PREVIEW_SESSION_KEY):
             # "View as partner": the partner's read-only scope (partnerships/preview.py).
-            from partnerships.preview import preview_scope
-
             request.scope = preview_scope(request, request.scope)
         if (
             request.scope is not None
@@ -61,7 +65,8 @@ class ScopeMiddleware:
             # Platform staff see everything: an explicit bypass, audited once per session.
             audited = request.session.get("rls_bypass_audited", False)
             reason = f"platform staff {request.method} {request.path}"
-            with bypass(reason=reason, scope=scope, audit=not audited):
+            record = None if audited else partial(audit_bypass, scope=scope, reason=reason)
+            with bypass(reason=reason, audit=record):
                 if not audited:
                     request.session["rls_bypass_audited"] = True
                 response = self.get_response(request)
