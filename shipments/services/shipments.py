@@ -21,8 +21,8 @@ from orgs.ends import location_end_for_org
 from orgs.models import Location, Organization, Party
 from orgs.policy import Action, StockAt, require
 
-from . import notify
-from .models import (
+from .. import notify
+from ..models import (
     ASN,
     ASNLine,
     ASNStatus,
