@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import cast
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
@@ -46,7 +47,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # No ORDER BY and no joins for display: the scan stops at the cap.
-        rows = self.object_list.select_related(None).order_by().values("pk")
+        rows = cast(QuerySet, self.object_list).select_related(None).order_by().values("pk")
         return rows[: COUNT_CAP + 1].count()
 
     @property
@@ -57,7 +58,7 @@ class CappedPaginator(Paginator):
 def decorate(scope: Scope, shipment: Shipment) -> Shipment:
     """Attach what the viewer may see of both ends, and what it may do."""
     shipment.origin_end = location_end(scope, shipment.origin, shipment.shipper.name)
-    if shipment.destination_party_id:
+    if shipment.destination_party is not None:
         shipment.destination_end = party_end(scope, shipment.destination_party)
     else:
         shipment.destination_end = location_end(scope, shipment.destination, "")
@@ -78,18 +79,18 @@ def decorate_many(scope: Scope, shipments: list[Shipment]) -> None:
     )
     for shipment in shipments:
         shipper = shippers.get(shipment.shipper_id)
-        shipment.origin_end = location_end(
-            scope, locations.get(shipment.origin_id), shipper.name if shipper else ""
-        )
+        origin = locations.get(shipment.origin_id) if shipment.origin_id else None
+        shipment.origin_end = location_end(scope, origin, shipper.name if shipper else "")
         if shipment.destination_party_id:
             party = parties.get(shipment.destination_party_id)
             shipment.destination_end = (
                 party_end(scope, party) if party else End("", "External party", is_org=True)
             )
         else:
-            shipment.destination_end = location_end(
-                scope, locations.get(shipment.destination_id), ""
+            destination = (
+                locations.get(shipment.destination_id) if shipment.destination_id else None
             )
+            shipment.destination_end = location_end(scope, destination, "")
 
 
 @bypass(reason="shipment ends: reduced to the operator's name when not visible")
@@ -364,10 +365,11 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
                     (q for (m, p), q in per_month.items() if p == pid and m <= end), Decimal(0)
                 )
                 units += qty
-                if volumes.get(pid) is None:
+                volume = volumes.get(pid)
+                if volume is None:
                     cubic_known = False
                 else:
-                    cubic += qty * volumes[pid]
+                    cubic += qty * volume
             if cubic_known and rate_cubic:
                 fee, basis = (cubic * rate_cubic).quantize(Decimal("0.01")), "m³"
             else:
