@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.numbering import next_code
 from inventory.models import Product
 from orgs.models import Location, Organization, Party
 from partnerships.models import Partnership
@@ -35,7 +36,7 @@ from .models import (
     ShipmentStatus,
     StorageRate,
 )
-from .services.common import next_number
+from .services.common import ASN_NUMBER, CASE_NUMBER, SHIPMENT_NUMBER
 
 # Raw materials and packaging LUXE BOND Manufacturing receives at LOC-005 come from its catalog
 # (inventory/demo.py MFG_CATALOG); finished goods (LB-…) from LUXE BOND Distribution's.
@@ -177,7 +178,7 @@ def seed(stdout=None) -> None:
             continue
         destination = None if dest == "ULTA" else world.locs[dest]
         shipment = Shipment.objects.create(
-            number=next_number("SHP", "shipments_shp_seq"),
+            number=next_code(SHIPMENT_NUMBER),
             owner=world.orgs[owner],
             shipper=world.orgs[shipper],
             receiver=destination.operator if destination else None,
@@ -219,7 +220,7 @@ def _seed_asn(
     shipment: Shipment, lines: list[ShipmentLine], *, received: bool
 ) -> tuple[ASN, list[ASNLine]]:
     asn = ASN.objects.create(
-        number=next_number("ASN", "shipments_asn_seq"),
+        number=next_code(ASN_NUMBER),
         shipment=shipment,
         status=ASNStatus.RECEIVED if received else ASNStatus.AWAITING,
         cartons=sum(int(line.quantity) for line in lines) // 24 or 1,
@@ -260,7 +261,7 @@ def _seed_receipt(world: _World, key: str, asn: ASN, asn_lines: list[ASNLine]) -
         if not short:
             continue
         case = DiscrepancyCase.objects.create(
-            number=next_number("DSC", "shipments_dsc_seq"),
+            number=next_code(CASE_NUMBER),
             shipment=shipment,
             receipt_line=receipt_line,
             expected_quantity=line.expected_quantity,

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.enums import NotificationKind
+from core.numbering import next_code
 from orgs.access import Scope
 from orgs.audit import audit
 
 from .. import notify
 from ..models import ASN, ASNLine, ASNStatus, Shipment, ShipmentLine
-from .common import next_number
+from .common import ASN_NUMBER
 
 
 def asn_create(
@@ -23,9 +24,7 @@ def asn_create(
     """The ASN of a shipment leaving for a location, one line per shipment line. Called by
     `shipment_ship` inside its transaction, after its permission check."""
     assert shipment.destination is not None, "a shipment to a Party has no ASN"
-    asn = ASN.objects.create(
-        number=next_number("ASN", "shipments_asn_seq"), shipment=shipment, cartons=cartons
-    )
+    asn = ASN.objects.create(number=next_code(ASN_NUMBER), shipment=shipment, cartons=cartons)
     ASNLine.objects.bulk_create(
         ASNLine(
             asn=asn,

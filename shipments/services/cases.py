@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.enums import NotificationKind
+from core.numbering import next_code
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind
 from orgs.access import Scope, unscoped_relock
@@ -30,7 +31,13 @@ from ..models import (
     Resolution,
     Shipment,
 )
-from .common import acting_org_id, next_number, notify_sides_after_commit, shipment_sides
+from .common import (
+    CASE_NUMBER,
+    CREDIT_NOTE_NUMBER,
+    acting_org_id,
+    notify_sides_after_commit,
+    shipment_sides,
+)
 
 CASE_DUE_DAYS = 14
 
@@ -41,7 +48,7 @@ def case_open(
     """A case for one receipt line that differs from its ASN line, with the receipt's note or
     evidence as its first message. Called by `asn_confirm_receipt` inside its transaction."""
     case = DiscrepancyCase.objects.create(
-        number=next_number("DSC", "shipments_dsc_seq"),
+        number=next_code(CASE_NUMBER),
         shipment=shipment,
         receipt_line=receipt_line,
         expected_quantity=asn_line.expected_quantity,
@@ -143,7 +150,7 @@ def _accept_shortage(scope: Scope, case: DiscrepancyCase) -> None:
     require(scope, Action.DISCREPANCY_ACCEPT_SHORTAGE, case)
     if case.missing_quantity <= 0:
         raise ValidationError("Nothing is missing on this line; there is nothing to credit.")
-    case.credit_note_number = next_number("CN", "shipments_cn_seq")
+    case.credit_note_number = next_code(CREDIT_NOTE_NUMBER)
     price = case.receipt_line.asn_line.product.price
     case.credit_amount = (case.missing_quantity * price).quantize(Decimal("0.01"))
 

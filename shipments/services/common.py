@@ -1,23 +1,26 @@
-"""What the shipment, receipt and case services share: document numbers, and the in-app
-notice to every side of a shipment once the transaction commits."""
+"""What the shipment, receipt and case services share: the document number series, and the
+in-app notice to every side of a shipment once the transaction commits."""
 
 from __future__ import annotations
 
 from typing import cast
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.enums import NotificationKind
+from core.numbering import Series
 from orgs.access import Scope
 
 from .. import notify
 from ..models import Shipment
 
-
-def next_number(prefix: str, sequence: str) -> str:
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(%s)", [sequence])
-        return f"{prefix}-{cur.fetchone()[0]:06d}"
+# Numbered with `core.numbering.next_code`; the sequences come from migration 0002.
+SHIPMENT_NUMBER = Series("SHP", "shipments_shp_seq", 6, "shipments_shipment", "number")
+ASN_NUMBER = Series("ASN", "shipments_asn_seq", 6, "shipments_asn", "number")
+CASE_NUMBER = Series("DSC", "shipments_dsc_seq", 6, "shipments_discrepancycase", "number")
+CREDIT_NOTE_NUMBER = Series(
+    "CN", "shipments_cn_seq", 6, "shipments_discrepancycase", "credit_note_number"
+)
 
 
 def acting_org_id(scope: Scope) -> int:

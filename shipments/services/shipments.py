@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.numbering import next_code
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind, Product, StockBalance
 from orgs.access import Scope, unscoped_relock
@@ -22,7 +23,7 @@ from orgs.policy import Action, StockAt, require
 
 from ..models import ASN, Shipment, ShipmentLine, ShipmentStatus
 from .asns import asn_create, asns_cancel_awaiting
-from .common import next_number, notify_status
+from .common import SHIPMENT_NUMBER, notify_status
 from .receipts import ReceivedLine, asn_confirm_receipt
 
 
@@ -111,7 +112,7 @@ def shipment_create(
     try:
         with transaction.atomic():
             shipment = Shipment.objects.create(
-                number=next_number("SHP", "shipments_shp_seq"),
+                number=next_code(SHIPMENT_NUMBER),
                 owner_id=owner_id,
                 shipper_id=owner_id,
                 receiver_id=destination.operator_id if destination else None,
