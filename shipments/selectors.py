@@ -290,6 +290,36 @@ def _volume_m3(product: Product) -> Decimal | None:
     return dims[0] * dims[1] * dims[2] / Decimal(1_000_000)
 
 
+def _fee_month(
+    start: dt.date,
+    per_month: dict[tuple[dt.date, int], Decimal],
+    volumes: dict[int, Decimal | None],
+    *,
+    rate_unit: Decimal,
+    rate_cubic: Decimal,
+) -> FeeMonth:
+    """One month's fee: by volume when every product's volume is known and a cubic rate is
+    set, by units otherwise. Units are the month-end balances (movements up to its last day)."""
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    product_ids = {p for _, p in per_month}
+    units = Decimal("0")
+    cubic = Decimal("0")
+    cubic_known = bool(product_ids)
+    for pid in product_ids:
+        qty = sum((q for (m, p), q in per_month.items() if p == pid and m <= end), Decimal(0))
+        units += qty
+        volume = volumes.get(pid)
+        if volume is None:
+            cubic_known = False
+        else:
+            cubic += qty * volume
+    if cubic_known and rate_cubic:
+        fee, basis = (cubic * rate_cubic).quantize(Decimal("0.01")), "m³"
+    else:
+        fee, basis = (units * rate_unit).quantize(Decimal("0.01")), "units"
+    return FeeMonth(start, units, cubic.quantize(Decimal("0.001")), fee, basis)
+
+
 def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeReport]:
     """Storage fees of each visible 3PL partnership: the network's units (or volume) at the
     partner's shared locations at each month end × the partnership's rate, current month and
@@ -336,27 +366,10 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
             p.pk: _volume_m3(p)
             for p in Product.objects.visible_to(scope).filter(pk__in=product_ids)
         }
-        result = []
-        for start in reversed(months):
-            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-            units = Decimal("0")
-            cubic = Decimal("0")
-            cubic_known = bool(product_ids)
-            for pid in product_ids:
-                qty = sum(
-                    (q for (m, p), q in per_month.items() if p == pid and m <= end), Decimal(0)
-                )
-                units += qty
-                volume = volumes.get(pid)
-                if volume is None:
-                    cubic_known = False
-                else:
-                    cubic += qty * volume
-            if cubic_known and rate_cubic:
-                fee, basis = (cubic * rate_cubic).quantize(Decimal("0.01")), "m³"
-            else:
-                fee, basis = (units * rate_unit).quantize(Decimal("0.01")), "units"
-            result.append(FeeMonth(start, units, cubic.quantize(Decimal("0.001")), fee, basis))
+        result = [
+            _fee_month(start, per_month, volumes, rate_unit=rate_unit, rate_cubic=rate_cubic)
+            for start in reversed(months)
+        ]
         reports.append(
             FeeReport(
                 partnership=partnership,

@@ -130,6 +130,17 @@ def shipment_create(
     except IntegrityError:
         # The same form submitted twice at the same moment: the first one wins.
         return Shipment.objects.visible_to(scope).get(create_key=create_key)
+    _lines_create(shipment, lines)
+    audit(
+        scope=scope,
+        action="shipment.create",
+        target=shipment,
+        after={"lines": len(lines), "origin": origin.code},
+    )
+    return shipment
+
+
+def _lines_create(shipment: Shipment, lines: Sequence[LineInput]) -> None:
     ShipmentLine.objects.bulk_create(
         ShipmentLine(
             shipment=shipment,
@@ -140,13 +151,6 @@ def shipment_create(
         )
         for line in lines
     )
-    audit(
-        scope=scope,
-        action="shipment.create",
-        target=shipment,
-        after={"lines": len(lines), "origin": origin.code},
-    )
-    return shipment
 
 
 def _transition(
