@@ -171,8 +171,8 @@ def receipt_throughput() -> None:
     from inventory.models import LedgerBatch, Product, StockBalance, StockMovement
     from orgs.access import scope_for_user
     from orgs.models import Location, Organization
-    from shipments import services
     from shipments.models import ASN, ASNLine, Receipt, Shipment, ShipmentLine
+    from shipments.services import receipts as receipt_services
 
     luxe = Organization.objects.get(code="ORG-003")
     amazon = Organization.objects.get(code="ORG-101")
@@ -225,13 +225,13 @@ def receipt_throughput() -> None:
                     return
                 asn = ASN.objects.get(pk=pk)
                 lines = [
-                    services.ReceivedLine(
+                    receipt_services.ReceivedLine(
                         asn_line_id=line.pk, received_quantity=line.expected_quantity
                     )
                     for line in asn.lines.all()
                 ]
                 try:
-                    _, created = services.asn_confirm_receipt(
+                    _, created = receipt_services.asn_confirm_receipt(
                         scope=scope, asn=asn, lines=lines, idempotency_key=key
                     )
                     result = "created" if created else "replayed"

@@ -1,4 +1,4 @@
-"""Read-only admin views: every change to a shipment, ASN or case goes through services.py
+"""Read-only admin views: every change to a shipment, ASN or case goes through services/
 (stock postings, audit, notifications), so the admin only shows them, scoped to the network."""
 
 from django.contrib import admin

@@ -11,7 +11,8 @@ from orgs.access import Scope
 from orgs.models import Location, Party
 
 from .models import ASN, ReasonCode
-from .services import LineInput, ReceivedLine
+from .services.receipts import ReceivedLine
+from .services.shipments import LineInput
 
 LINE_ROWS = 5
 

@@ -19,7 +19,10 @@ from inventory.models import Product
 from orgs.models import Location, Organization, Party, TenantQuerySet
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from orgs.access import Scope
+    from orgs.ends import End
 
 
 class ShipmentStatus(models.TextChoices):
@@ -96,6 +99,14 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set for display by shipments.selectors (decorate, shipment_detail); not columns.
+    origin_end: End
+    destination_end: End
+    line_list: list[ShipmentLine]
+    asn_or_none: ASN | None
+    can_send: bool
+    can_receive: bool
+
     objects = ShipmentQuerySet.as_manager()
 
     class Meta:
@@ -166,6 +177,12 @@ class ASN(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set for display by shipments.selectors.asn_detail; not columns.
+    line_list: list[ASNLine]
+    receipt_or_none: Receipt | None
+    can_confirm: bool
+    shows_on_hand: bool
+
     objects = ASNQuerySet.as_manager()
 
     class Meta:
@@ -183,6 +200,8 @@ class ASNLine(models.Model):
     expiry = models.DateField(null=True, blank=True)
     expected_quantity = models.DecimalField(max_digits=14, decimal_places=3)
     cartons = models.PositiveIntegerField(default=0)
+
+    on_hand: Decimal  # set for display by shipments.selectors.asn_detail; not a column
 
     class Meta:
         ordering = ["id"]
@@ -292,6 +311,13 @@ class DiscrepancyCase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Set for display by shipments.selectors.case_detail; not columns.
+    message_list: list[CaseMessage]
+    can_write: bool
+    can_accept: bool
+    can_found: bool
+    can_dispute: bool
 
     objects = DiscrepancyQuerySet.as_manager()
 

@@ -40,7 +40,7 @@ from .models import (
 def decorate(scope: Scope, shipment: Shipment) -> Shipment:
     """Attach what the viewer may see of both ends, and what it may do."""
     shipment.origin_end = location_end(scope, shipment.origin, shipment.shipper.name)
-    if shipment.destination_party_id:
+    if shipment.destination_party is not None:
         shipment.destination_end = party_end(scope, shipment.destination_party)
     else:
         shipment.destination_end = location_end(scope, shipment.destination, "")
@@ -61,18 +61,18 @@ def decorate_many(scope: Scope, shipments: list[Shipment]) -> None:
     )
     for shipment in shipments:
         shipper = shippers.get(shipment.shipper_id)
-        shipment.origin_end = location_end(
-            scope, locations.get(shipment.origin_id), shipper.name if shipper else ""
-        )
+        origin = locations.get(shipment.origin_id) if shipment.origin_id else None
+        shipment.origin_end = location_end(scope, origin, shipper.name if shipper else "")
         if shipment.destination_party_id:
             party = parties.get(shipment.destination_party_id)
             shipment.destination_end = (
                 party_end(scope, party) if party else End("", "External party", is_org=True)
             )
         else:
-            shipment.destination_end = location_end(
-                scope, locations.get(shipment.destination_id), ""
+            destination = (
+                locations.get(shipment.destination_id) if shipment.destination_id else None
             )
+            shipment.destination_end = location_end(scope, destination, "")
 
 
 @bypass(reason="shipment ends: reduced to the operator's name when not visible")
@@ -290,6 +290,36 @@ def _volume_m3(product: Product) -> Decimal | None:
     return dims[0] * dims[1] * dims[2] / Decimal(1_000_000)
 
 
+def _fee_month(
+    start: dt.date,
+    per_month: dict[tuple[dt.date, int], Decimal],
+    volumes: dict[int, Decimal | None],
+    *,
+    rate_unit: Decimal,
+    rate_cubic: Decimal,
+) -> FeeMonth:
+    """One month's fee: by volume when every product's volume is known and a cubic rate is
+    set, by units otherwise. Units are the month-end balances (movements up to its last day)."""
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    product_ids = {p for _, p in per_month}
+    units = Decimal("0")
+    cubic = Decimal("0")
+    cubic_known = bool(product_ids)
+    for pid in product_ids:
+        qty = sum((q for (m, p), q in per_month.items() if p == pid and m <= end), Decimal(0))
+        units += qty
+        volume = volumes.get(pid)
+        if volume is None:
+            cubic_known = False
+        else:
+            cubic += qty * volume
+    if cubic_known and rate_cubic:
+        fee, basis = (cubic * rate_cubic).quantize(Decimal("0.01")), "m³"
+    else:
+        fee, basis = (units * rate_unit).quantize(Decimal("0.01")), "units"
+    return FeeMonth(start, units, cubic.quantize(Decimal("0.001")), fee, basis)
+
+
 def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeReport]:
     """Storage fees of each visible 3PL partnership: the network's units (or volume) at the
     partner's shared locations at each month end × the partnership's rate, current month and
@@ -336,26 +366,10 @@ def storage_fee_reports(scope: Scope, today: dt.date | None = None) -> list[FeeR
             p.pk: _volume_m3(p)
             for p in Product.objects.visible_to(scope).filter(pk__in=product_ids)
         }
-        result = []
-        for start in reversed(months):
-            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-            units = Decimal("0")
-            cubic = Decimal("0")
-            cubic_known = bool(product_ids)
-            for pid in product_ids:
-                qty = sum(
-                    (q for (m, p), q in per_month.items() if p == pid and m <= end), Decimal(0)
-                )
-                units += qty
-                if volumes.get(pid) is None:
-                    cubic_known = False
-                else:
-                    cubic += qty * volumes[pid]
-            if cubic_known and rate_cubic:
-                fee, basis = (cubic * rate_cubic).quantize(Decimal("0.01")), "m³"
-            else:
-                fee, basis = (units * rate_unit).quantize(Decimal("0.01")), "units"
-            result.append(FeeMonth(start, units, cubic.quantize(Decimal("0.001")), fee, basis))
+        result = [
+            _fee_month(start, per_month, volumes, rate_unit=rate_unit, rate_cubic=rate_cubic)
+            for start in reversed(months)
+        ]
         reports.append(
             FeeReport(
                 partnership=partnership,

@@ -14,9 +14,12 @@ from core.forms import add_service_error, error_text, render_form
 from core.paging import paginate
 from orgs.decorators import scoped_view
 
-from . import selectors, services
+from . import selectors
 from .forms import MessageForm, ReceiptForm, ResolveForm, ShipmentForm
 from .models import ShipmentStatus
+from .services import cases as case_services
+from .services import receipts as receipt_services
+from .services import shipments as shipment_services
 
 
 @scoped_view
@@ -40,7 +43,9 @@ def shipment_create(request):
     form = ShipmentForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         try:
-            shipment = services.shipment_create(scope=request.scope, **form.service_kwargs())
+            shipment = shipment_services.shipment_create(
+                scope=request.scope, **form.service_kwargs()
+            )
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -68,17 +73,19 @@ def shipment_transition(request, public_id, action):
     scope = request.scope
     try:
         if action == "book":
-            services.shipment_book(scope=scope, shipment=shipment)
+            shipment_services.shipment_book(scope=scope, shipment=shipment)
         elif action == "ship":
             cartons = request.POST.get("cartons", "0")
-            services.shipment_ship(
+            shipment_services.shipment_ship(
                 scope=scope, shipment=shipment, cartons=int(cartons) if cartons.isdigit() else 0
             )
         elif action == "cancel":
-            services.shipment_cancel(scope=scope, shipment=shipment)
+            shipment_services.shipment_cancel(scope=scope, shipment=shipment)
         elif action == "receive":
             key = request.POST.get("idempotency_key") or f"receive:{shipment.public_id}"
-            services.shipment_mark_received(scope=scope, shipment=shipment, idempotency_key=key)
+            shipment_services.shipment_mark_received(
+                scope=scope, shipment=shipment, idempotency_key=key
+            )
         else:
             return HttpResponseNotAllowed(["POST"])
     except ValidationError as exc:
@@ -121,7 +128,7 @@ def asn_detail(request, public_id):
     if request.method == "POST":
         if form.is_valid():
             try:
-                receipt, created = services.asn_confirm_receipt(
+                receipt, created = receipt_services.asn_confirm_receipt(
                     scope=request.scope,
                     asn=asn,
                     lines=form.received_lines(),
@@ -165,7 +172,7 @@ def case_detail(request, public_id):
                 message_form = MessageForm(request.POST, request.FILES)
                 if not message_form.is_valid():
                     raise ValidationError("Write a message (up to 5,000 characters).")
-                services.case_post_message(
+                case_services.case_post_message(
                     scope=scope,
                     case=case,
                     body=message_form.cleaned_data["body"],
@@ -178,10 +185,10 @@ def case_detail(request, public_id):
                     raise ValidationError("Choose a resolution; quantities must be numbers.")
                 data = resolve_form.cleaned_data
                 if data["resolution"] == "DISPUTE":
-                    services.case_dispute(scope=scope, case=case, body=data.get("note", ""))
+                    case_services.case_dispute(scope=scope, case=case, body=data.get("note", ""))
                     messages.success(request, f"{case.number} is disputed.")
                 else:
-                    services.case_resolve(
+                    case_services.case_resolve(
                         scope=scope,
                         case=case,
                         resolution=data["resolution"],

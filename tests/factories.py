@@ -303,7 +303,7 @@ def shipment(
     """A shipment of the lines' owner from `origin` to `destination`, made by that owner's
     admin through the services. `status` DRAFT, BOOKED or IN_TRANSIT (which also creates the
     ASN); with `stock`, the stock to ship is posted at the origin first."""
-    from shipments import services
+    from shipments.services import shipments as services
 
     owner = lines[0].product.owner
     scope = scope or admin_scope(owner)

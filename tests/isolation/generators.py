@@ -188,7 +188,6 @@ def build(spec: Spec) -> World:
     from orgs.services import organizations as org_services
     from partnerships.services import acceptance, invitations
     from procurement import services as po_services
-    from shipments import services as shp
     from shipments.models import ShipmentStatus
 
     tag = f"ZQ{next(_tags):04d}"
@@ -405,9 +404,7 @@ def build(spec: Spec) -> World:
                 destination = pick(targets, c)
                 if destination is None:
                     continue
-                _move_shipment(
-                    w, shp, ShipmentStatus, owner, product, origin, destination, stage, token
-                )
+                _move_shipment(w, ShipmentStatus, owner, product, origin, destination, stage, token)
             elif kind == "po":
                 buyer = pick(w.network_orgs + [o for o in w.partners if o.pk in products], a)
                 scope = _scope(w.admin_of[buyer.pk])
@@ -486,35 +483,38 @@ def build(spec: Spec) -> World:
     return w
 
 
-def _move_shipment(w, shp, ShipmentStatus, owner, product, origin, destination, stage, token):
+def _move_shipment(w, ShipmentStatus, owner, product, origin, destination, stage, token):
     """Create a shipment and move it on as its real sides would: the sender books and ships,
     the receiver confirms (stage 3: one unit short, which opens a discrepancy case; stage 4:
     the sender accepts the shortage, which issues a credit note)."""
     from shipments.models import ReasonCode
+    from shipments.services import cases as case_services
+    from shipments.services import receipts as receipt_services
+    from shipments.services import shipments as shipment_services
 
     sender = _scope(w.admin_of[owner.pk])
-    shipment = shp.shipment_create(
+    shipment = shipment_services.shipment_create(
         scope=sender,
         origin=origin,
         destination=destination,
-        lines=[shp.LineInput(product=product, quantity=Decimal(4))],
+        lines=[shipment_services.LineInput(product=product, quantity=Decimal(4))],
         note=token("SHPNOTE"),
         create_key=uuid.uuid4().hex,
     )
     if stage >= 1:
-        shp.shipment_book(scope=sender, shipment=shipment)
+        shipment_services.shipment_book(scope=sender, shipment=shipment)
     if stage >= 2:
-        shp.shipment_ship(scope=sender, shipment=shipment, cartons=1)
+        shipment_services.shipment_ship(scope=sender, shipment=shipment, cartons=1)
     if stage >= 3 and destination.operator_id in w.admin_of:
         receiver = _scope(w.admin_of[destination.operator_id])
         asn = shipment.asn
         line = asn.lines.get()
-        shp.asn_confirm_receipt(
+        receipt_services.asn_confirm_receipt(
             scope=receiver,
             asn=asn,
             idempotency_key=token("RCPT"),
             lines=[
-                shp.ReceivedLine(
+                receipt_services.ReceivedLine(
                     asn_line_id=line.pk,
                     received_quantity=Decimal(3),
                     reason_code=ReasonCode.SHORT,
@@ -525,4 +525,4 @@ def _move_shipment(w, shp, ShipmentStatus, owner, product, origin, destination, 
         if stage >= 4:
             case = shipment.cases.first()
             if case is not None:
-                shp.case_resolve(scope=sender, case=case, resolution="ACCEPT_SHORTAGE")
+                case_services.case_resolve(scope=sender, case=case, resolution="ACCEPT_SHORTAGE")

@@ -65,18 +65,18 @@ def shipped(demo, scope_of, put_stock):
     """shipped(origin, destination, [(sku, qty, lot)]) → an IN_TRANSIT shipment with its ASN,
     made by LUXE BOND Distribution's admin through the services (stock posted first)."""
     from inventory.models import Product
-    from shipments import services
+    from shipments.services import shipments as shipment_services
 
     def _make(origin="LOC-001", destination="LOC-101", lines=(("LB-SER-001", 100, "L1"),)):
         scope = scope_of("admin@dist.luxebond.example")
         for sku, qty, lot in lines:
             put_stock(origin, sku, qty, lot=lot)
-        shipment = services.shipment_create(
+        shipment = shipment_services.shipment_create(
             scope=scope,
             origin=demo.loc(origin),
             destination=demo.loc(destination),
             lines=[
-                services.LineInput(
+                shipment_services.LineInput(
                     product=Product.objects.get(owner__code="ORG-003", sku=sku),
                     quantity=Decimal(qty),
                     lot=lot,
@@ -85,8 +85,8 @@ def shipped(demo, scope_of, put_stock):
             ],
             carrier="UPS",
         )
-        services.shipment_book(scope=scope, shipment=shipment)
-        services.shipment_ship(scope=scope, shipment=shipment, cartons=4)
+        shipment_services.shipment_book(scope=scope, shipment=shipment)
+        shipment_services.shipment_ship(scope=scope, shipment=shipment, cartons=4)
         shipment.refresh_from_db()
         return shipment
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from inventory.models import LedgerBatch, StockMovement
-from shipments import services
 from shipments.models import ASN, Receipt
+from shipments.services import receipts as receipt_services
 
 from .conftest import on_hand
 
@@ -31,7 +31,7 @@ def _confirm(asn_id: int, key: str, user_email: str = "ops@amazon.example") -> s
     scope = scope_for_user(get_user_model().objects.get(email=user_email))
     asn = ASN.objects.get(pk=asn_id)
     lines = [
-        services.ReceivedLine(
+        receipt_services.ReceivedLine(
             asn_line_id=line.pk,
             received_quantity=line.expected_quantity - (5 if i == 0 else 0),
             reason_code="SHORT" if i == 0 else "",
@@ -39,7 +39,7 @@ def _confirm(asn_id: int, key: str, user_email: str = "ops@amazon.example") -> s
         for i, line in enumerate(asn.lines.order_by("id"))
     ]
     try:
-        _, created = services.asn_confirm_receipt(
+        _, created = receipt_services.asn_confirm_receipt(
             scope=scope, asn=asn, lines=lines, idempotency_key=key
         )
         return "created" if created else "replayed"

@@ -8,7 +8,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
-from shipments import services
+from shipments.services import receipts as receipt_services
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,11 @@ def test_new_asn_and_discrepancy_emails_over_real_smtp(
     smtp.messages.clear()
     line = shipment.asn.lines.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.asn_confirm_receipt(
+        receipt_services.asn_confirm_receipt(
             scope=scope_of("ops@amazon.example"),
             asn=shipment.asn,
             lines=[
-                services.ReceivedLine(
+                receipt_services.ReceivedLine(
                     asn_line_id=line.pk,
                     received_quantity=line.expected_quantity - 4,
                     reason_code="SHORT",

@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from inventory.models import StockMovement
-from shipments import services
 from shipments.models import (
     ASNStatus,
     CaseStatus,
@@ -17,6 +16,9 @@ from shipments.models import (
     Shipment,
     ShipmentStatus,
 )
+from shipments.services import cases as case_services
+from shipments.services import receipts as receipt_services
+from shipments.services import shipments as shipment_services
 
 from .conftest import on_hand
 
@@ -50,21 +52,21 @@ def test_shipping_more_than_on_hand_is_refused_and_nothing_changes(demo, scope_o
     scope = scope_of("admin@dist.luxebond.example")
     # A lot of its own, so the demo stock of other lots cannot cover the shortfall.
     put_stock("LOC-002", "LB-EYE-001", 5, lot="T-ONLY-5")
-    shipment = services.shipment_create(
+    shipment = shipment_services.shipment_create(
         scope=scope,
         origin=demo.loc("LOC-002"),
         destination=demo.loc("LOC-102"),
         lines=[
-            services.LineInput(
+            shipment_services.LineInput(
                 product=Product.objects.get(sku="LB-EYE-001", owner__code="ORG-003"),
                 quantity=Decimal(6),
                 lot="T-ONLY-5",
             )
         ],
     )
-    services.shipment_book(scope=scope, shipment=shipment)
+    shipment_services.shipment_book(scope=scope, shipment=shipment)
     with pytest.raises(ValidationError, match="Not enough stock"):
-        services.shipment_ship(scope=scope, shipment=shipment)
+        shipment_services.shipment_ship(scope=scope, shipment=shipment)
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.BOOKED
     assert on_hand("LOC-002", "LB-EYE-001", lot="T-ONLY-5") == 5
@@ -145,11 +147,11 @@ def test_confirming_a_cancelled_asn_is_refused(demo, scope_of, shp):
     ASN.objects.filter(shipment=shipment).update(status=ASNStatus.CANCELLED)
     asn = ASN.objects.get(shipment=shipment)
     lines = [
-        services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
+        receipt_services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
         for line in asn.lines.all()
     ]
     with pytest.raises(ValidationError, match="was cancelled"):
-        services.asn_confirm_receipt(
+        receipt_services.asn_confirm_receipt(
             scope=scope_of("ops@amazon.example"), asn=asn, lines=lines, idempotency_key="x"
         )
     assert not Receipt.objects.filter(asn=asn).exists()
@@ -158,11 +160,11 @@ def test_confirming_a_cancelled_asn_is_refused(demo, scope_of, shp):
 def test_the_sender_cannot_confirm_its_own_shipment_to_a_partner(shipped, scope_of):
     shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 10, "")])
     lines = [
-        services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
+        receipt_services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
         for line in shipment.asn.lines.all()
     ]
     with pytest.raises(PermissionDenied):
-        services.asn_confirm_receipt(
+        receipt_services.asn_confirm_receipt(
             scope=scope_of("super@luxebond.example"),
             asn=shipment.asn,
             lines=lines,
@@ -243,7 +245,7 @@ def test_found_resolution_posts_the_late_receipt_once(shipped, login, scope_of):
     assert found.status_code == 302
     assert on_hand("LOC-101", "LB-SER-001", lot="L1") == 98
     with pytest.raises(ValidationError, match="already resolved"):
-        services.case_resolve(
+        case_services.case_resolve(
             scope=scope_of("ops@amazon.example"),
             case=case,
             resolution="FOUND",
@@ -331,10 +333,10 @@ def test_the_other_side_reads_who_confirmed_as_the_organization(shipped, scope_o
     shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 10, "")])
     asn = shipment.asn
     lines = [
-        services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
+        receipt_services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
         for line in asn.lines.all()
     ]
-    services.asn_confirm_receipt(
+    receipt_services.asn_confirm_receipt(
         scope=scope_of("ops@amazon.example"), asn=asn, lines=lines, idempotency_key="who"
     )
     network_side = login("admin@dist.luxebond.example").get(f"/asns/{asn.public_id}/")
