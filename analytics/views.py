@@ -8,10 +8,10 @@ is not REPORTS_BASIC (which FREE has). Advanced forecasting needs FORECASTING_AD
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from core.entitlements import Feature, require_feature
+from core.paging import paginate
 from orgs.decorators import scoped_view
 
 from . import selectors
@@ -32,7 +32,7 @@ def forecast(request):
     lead_time, level = form.params() if request.GET else (30, 95)
     history = selectors.demand_history(request.scope, months=12)
     ranked = sorted(history.series, key=lambda pid: (-history.total(pid), pid))
-    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, ranked, PAGE_SIZE)
     products = selectors.products_by_id(request.scope, page.object_list)
     on_hand = selectors.on_hand_by_product(request.scope, page.object_list)
     rows = []
@@ -70,7 +70,7 @@ def forecast(request):
 def forecast_advanced(request):
     history = selectors.demand_history(request.scope, months=36)
     ranked = sorted(history.series, key=lambda pid: (-history.total(pid), pid))
-    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, ranked, PAGE_SIZE)
     products = selectors.products_by_id(request.scope, page.object_list)
     rows = []
     for pid in page.object_list:
@@ -110,7 +110,7 @@ def abc(request):
     for pid, c in classes.items():
         summary[c]["count"] += 1
         summary[c]["value"] += values[pid]
-    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, ranked, PAGE_SIZE)
     products = selectors.products_by_id(request.scope, page.object_list)
     cumulative = sum(values[pid] for pid in ranked[: page.start_index() - 1]) if ranked else 0
     rows = []
@@ -144,7 +144,7 @@ def abc(request):
 def advanced(request):
     suppliers = selectors.supplier_performance(request.scope)
     locations = selectors.location_supply(request.scope)
-    page = Paginator(locations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, locations, PAGE_SIZE)
     return render(
         request,
         "analytics/advanced.html",

@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
+from core.forms import add_service_error
+from core.paging import COUNT_CAP, capped_count, paginate
 from inventory.models import Product
 from orgs.decorators import admin_view
 from orgs.models import Location
@@ -37,9 +38,6 @@ def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
     return number
 
 
-COUNT_CAP = 10_000
-
-
 def _paginated(request, queryset, serialize) -> JsonResponse:
     """Offset pages without an unbounded COUNT: the page is read with one extra row to know
     whether a next page exists, and `count` is exact up to COUNT_CAP (then `count_capped`)."""
@@ -50,7 +48,7 @@ def _paginated(request, queryset, serialize) -> JsonResponse:
     if number > 1 and not rows:
         raise not_found(f"Page {number} does not exist.")
     has_next = len(rows) > size
-    count = queryset[: COUNT_CAP + 1].count()
+    count = capped_count(queryset)
 
     def link(n: int) -> str:
         params = {k: v for k, v in request.GET.items() if k != "page"}
@@ -167,16 +165,14 @@ def token_list(request):
                     scope=request.scope, name=form.cleaned_data["name"]
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_error(form, exc)
                 status = 400
             else:
                 status = 201
                 form = ApiTokenForm()
         else:
             status = 400
-    page = Paginator(_tokens(request).select_related("created_by"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, _tokens(request).select_related("created_by"))
     response = render(
         request,
         "api/token_list.html",

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 
 import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -27,6 +24,9 @@ from core.entitlements import (
     matrix_rows,
     plan_unlocks,
 )
+from core.exports import csv_response, pdf_response
+from core.forms import add_service_error, error_text
+from core.paging import paginate
 from orgs.decorators import admin_view, scoped_view
 from orgs.models import Organization
 
@@ -93,7 +93,7 @@ def checkout_start(request):
             )
             return redirect(url)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         except stripe.StripeError as exc:
             log.warning("stripe checkout failed: %s", exc)
             form.add_error(
@@ -110,7 +110,7 @@ def checkout(request, public_id):
         try:
             services.checkout_confirm_simulated(scope=request.scope, checkout=checkout)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return render(
                 request,
                 "billing/checkout.html",
@@ -160,7 +160,7 @@ def _network_admin(request):
 def network_billing(request):
     _network_admin(request)
     billing = selectors.network_billing(request.scope)
-    page = Paginator(billing.rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, billing.rows)
     return render(request, "billing/network.html", {"billing": billing, "page": page})
 
 
@@ -177,7 +177,7 @@ def network_billing_mode(request, public_id):
                 scope=request.scope, org=org, billing_mode=form.cleaned_data["billing_mode"]
             )
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error = error_text(exc)
         else:
             messages.success(
                 request, f"{org.code} is now billed as {form.cleaned_data['billing_mode']}."
@@ -186,7 +186,7 @@ def network_billing_mode(request, public_id):
     else:
         error = "Choose a billing mode."
     billing = selectors.network_billing(request.scope)
-    page = Paginator(billing.rows, 50).get_page(request.GET.get("page"))
+    page = paginate(request, billing.rows)
     messages.error(request, f"{org.code}: {error}")
     return render(request, "billing/network.html", {"billing": billing, "page": page}, status=400)
 
@@ -199,51 +199,30 @@ def statement(request, fmt: str):
     month = timezone.now().strftime("%Y-%m")
     filename = f"statement-{billing.root_code}-{month}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["organization", "name", "relationship", "plan", "billing_mode", "item", "amount_usd"]
+        return csv_response(
+            filename,
+            ["organization", "name", "relationship", "plan", "billing_mode", "item", "amount_usd"],
+            _statement_rows(billing),
         )
-        for row in billing.rows:
-            if not row.lines:
-                writer.writerow(
-                    [
-                        row.code,
-                        row.name,
-                        row.relationship,
-                        row.plan,
-                        row.billing_mode,
-                        row.note,
-                        "0.00",
-                    ]
-                )
-            for line in row.lines:
-                writer.writerow(
-                    [
-                        row.code,
-                        row.name,
-                        row.relationship,
-                        row.plan,
-                        row.billing_mode,
-                        line.description,
-                        f"{line.amount:.2f}",
-                    ]
-                )
-        writer.writerow(["", "", "", "", "", "Plans", f"{billing.plans_total:.2f}"])
-        writer.writerow(["", "", "", "", "", "Add-ons", f"{billing.addons_total:.2f}"])
-        writer.writerow(["", "", "", "", "", "Total", f"{billing.total:.2f}"])
-        return response
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return pdf_response(
+        request,
         "billing/statement_pdf.html",
         {"billing": billing, "month": month, "generated": timezone.now()},
+        filename=filename,
     )
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+
+
+def _statement_rows(billing) -> list[list[str]]:
+    rows = []
+    for row in billing.rows:
+        head = [row.code, row.name, row.relationship, row.plan, row.billing_mode]
+        if not row.lines:
+            rows.append([*head, row.note, "0.00"])
+        rows.extend([*head, line.description, f"{line.amount:.2f}"] for line in row.lines)
+    rows.append(["", "", "", "", "", "Plans", f"{billing.plans_total:.2f}"])
+    rows.append(["", "", "", "", "", "Add-ons", f"{billing.addons_total:.2f}"])
+    rows.append(["", "", "", "", "", "Total", f"{billing.total:.2f}"])
+    return rows
 
 
 @scoped_view

@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+
 from core.enums import PartnershipTier, PlanTier
 
 if TYPE_CHECKING:
@@ -175,12 +177,16 @@ class FeatureNotAvailable(Exception):
         super().__init__(f"{FEATURES[self.feature].label} needs the {self.required_plan} plan.")
 
 
-class LimitReached(Exception):
-    """A plan limit is reached: shown as a form error naming the limit and the upgrade."""
+class LimitReached(ValidationError):
+    """A plan limit is reached: shown as a form error naming the limit and the upgrade.
+
+    A ValidationError, so every view that shows a service's refusal shows this one too."""
 
     def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+        super().__init__(message, code="limit_reached")
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def require(scope: Scope, feature: Feature | str) -> None:

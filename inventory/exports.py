@@ -3,43 +3,18 @@ only on the viewer's own rows (the selectors return NULL cost for anything else)
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.template.loader import render_to_string
 
+from core.exports import csv_response, pdf_response, plain_number
 from orgs.access import Scope
 
 from .selectors import COST_METHOD, sees_cost
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _num(value) -> str:
-    return (
-        ""
-        if value is None
-        else f"{value.normalize():f}"
-        if hasattr(value, "normalize")
-        else str(value)
-    )
-
-
 def _stream(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename, header, rows, stream=True)
 
 
 def stock_rows_csv_lines(scope: Scope, rows):
@@ -77,10 +52,10 @@ def stock_rows_csv_lines(scope: Scope, rows):
         for values in rows.values_list(*fields).iterator(chunk_size=5000):
             row = list(values)
             row[6] = row[6] or ""
-            row[7] = _num(row[7])
-            row[9] = _num(row[9])
+            row[7] = plain_number(row[7])
+            row[9] = plain_number(row[9])
             if cost:
-                row[10] = _num(row[10])
+                row[10] = plain_number(row[10])
             yield row
 
     return header, gen()
@@ -101,8 +76,8 @@ def expiring_csv(rows) -> StreamingHttpResponse:
             b.product.sku,
             b.product.name,
             b.lot,
-            _num(b.quantity),
-            _num(b.value),
+            plain_number(b.quantity),
+            plain_number(b.value),
         ]
         for b in rows.iterator(chunk_size=2000)
     )
@@ -131,10 +106,10 @@ def snapshot_csv(scope: Scope, rows: list[dict], at: dt.date) -> StreamingHttpRe
             r["product__name"],
             r["lot"],
             r["expiry"] or "",
-            _num(r["units"]),
-            _num(r["value"]),
+            plain_number(r["units"]),
+            plain_number(r["value"]),
         ]
-        + ([_num(r["cost_value"])] if cost else [])
+        + ([plain_number(r["cost_value"])] if cost else [])
         for r in rows
     )
     return _stream(f"inventory-snapshot-{at:%Y%m%d}.csv", header, gen)
@@ -152,17 +127,17 @@ def valuation_csv(scope: Scope, by_location: list[dict], by_product: list[dict])
                 "location",
                 r["location__code"],
                 r["location__name"],
-                _num(r["units"]),
-                _num(r["value"]),
-            ] + ([_num(r["cost_value"])] if cost else [])
+                plain_number(r["units"]),
+                plain_number(r["value"]),
+            ] + ([plain_number(r["cost_value"])] if cost else [])
         for r in by_product:
             yield [
                 "product",
                 r["product__sku"],
                 r["product__name"],
-                _num(r["units"]),
-                _num(r["value"]),
-            ] + ([_num(r["cost_value"])] if cost else [])
+                plain_number(r["units"]),
+                plain_number(r["value"]),
+            ] + ([plain_number(r["cost_value"])] if cost else [])
         if cost:
             yield ["note", "", COST_METHOD, "", ""] + [""]
 
@@ -170,10 +145,4 @@ def valuation_csv(scope: Scope, by_location: list[dict], by_product: list[dict])
 
 
 def pdf(request, template: str, context: dict, filename: str) -> HttpResponse:
-    from weasyprint import HTML
-
-    html = render_to_string(template, context | {"scope": request.scope}, request=request)
-    document = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return pdf_response(request, template, context | {"scope": request.scope}, filename=filename)

@@ -1,30 +1,12 @@
-"""A paginator whose count stops at a cap: counting millions of visible rows on every page
-view would make the first page grow with the data (DESIGN.md §10). Beyond the cap the page
-says "10,000+" and asks for a narrower filter."""
+"""The stock list's paginator: core.paging's capped count, with the page's rows fetched per
+location for viewers who see few locations. `CappedPaginator` is core.paging's (re-exported
+for inventory/views.py)."""
 
 from __future__ import annotations
 
-from functools import cached_property
+from core.paging import COUNT_CAP, CappedPaginator
 
-from django.core.paginator import Paginator
-
-COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    cap = COUNT_CAP
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
-    @property
-    def count_label(self) -> str:
-        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+__all__ = ["COUNT_CAP", "CappedPaginator", "StockPaginator"]
 
 
 class StockPaginator(CappedPaginator):

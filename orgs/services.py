@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.email import queue_email
 from core.entitlements import check_location_limit
 from core.enums import TIER_FOR_PLAN, PlanTier
+from core.numbering import LOCATION_CODE, ORGANIZATION_CODE, next_code
 from orgs.selectors import unscoped_locations_in_use
 from rls.context import bypass
 
@@ -34,21 +35,6 @@ from .models import (
 from .policy import Action, require
 
 User = get_user_model()
-
-
-@bypass(reason="codes are unique across every organization: the next one reads them all")
-def _next_code(prefix: str, model) -> str:
-    # Codes are human-facing (ORG-001, LOC-101); a transaction-scoped advisory lock keeps two
-    # concurrent creations from picking the same number.
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [prefix])
-        cur.execute(
-            f"SELECT COALESCE(MAX(CAST(SUBSTRING(code FROM %s) AS integer)), 0) "
-            f"FROM {model._meta.db_table} WHERE code ~ %s",
-            [f"^{prefix}-(\\d+)$", f"^{prefix}-\\d+$"],
-        )
-        n = cur.fetchone()[0] + 1
-    return f"{prefix}-{n:03d}"
 
 
 def _has_owning_parent(org: Organization) -> bool:
@@ -110,7 +96,7 @@ def organization_create_child(
         raise ValidationError("Enter a name.")
     plan = PlanTier.ENTERPRISE
     org = Organization.objects.create(
-        code=_next_code("ORG", Organization),
+        code=next_code(ORGANIZATION_CODE),
         name=name,
         org_type=org_type,
         plan_tier=plan,
@@ -141,7 +127,7 @@ def location_create(
     unscoped_relock(operator)
     check_location_limit(scope, unscoped_locations_in_use(operator.pk))
     location = Location.objects.create(
-        code=_next_code("LOC", Location),
+        code=next_code(LOCATION_CODE),
         name=name.strip(),
         kind=kind,
         operator=operator,

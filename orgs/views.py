@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 
 from . import selectors, services
 from .decorators import admin_view, scoped_view
@@ -63,12 +64,11 @@ def member_invite(request, public_id):
         try:
             services.membership_invite(scope=request.scope, organization=org, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("orgs:organization_detail", public_id=org.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/member_invite.html", {"org": org, "form": form}, status=status)
+    return render_form(request, "orgs/member_invite.html", {"org": org, "form": form})
 
 
 def _member(request, public_id) -> Membership:
@@ -125,7 +125,7 @@ def member_edit(request, public_id):
             else:
                 messages.error(request, "Unknown action.")
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         status = 400
     return render(
         request,
@@ -146,13 +146,12 @@ def organization_add_child(request, public_id):
                 scope=request.scope, parent=parent, **form.cleaned_data
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{org.code} {org.name} was created under {parent.name}.")
             return redirect("orgs:organization_detail", public_id=org.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "orgs/organization_add_child.html", {"parent": parent, "form": form}, status=status
+    return render_form(
+        request, "orgs/organization_add_child.html", {"parent": parent, "form": form}
     )
 
 
@@ -164,12 +163,11 @@ def relationship_create(request):
         try:
             rel = services.relationship_create(scope=request.scope, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Linked: {rel}.")
             return redirect("orgs:network")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/relationship_form.html", {"form": form}, status=status)
+    return render_form(request, "orgs/relationship_form.html", {"form": form})
 
 
 @scoped_view
@@ -178,9 +176,7 @@ def locations(request):
     kind = request.GET.get("kind", "")
     if kind not in LocationKind.values:
         kind = ""
-    page = Paginator(selectors.locations_for(request.scope, query=query, kind=kind), 50).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.locations_for(request.scope, query=query, kind=kind))
     return render(
         request,
         "orgs/locations.html",
@@ -203,12 +199,9 @@ def location_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             location = services.location_create(scope=request.scope, **form.cleaned_data)
-        except LimitReached as exc:
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ValidationError as exc:  # a plan limit (LimitReached) included
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{location.code} {location.name} was added.")
             return redirect("orgs:locations")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "orgs/location_form.html", {"form": form}, status=status)
+    return render_form(request, "orgs/location_form.html", {"form": form})

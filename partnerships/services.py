@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.email import queue_email
 from core.enums import TIER_FOR_PLAN, PlanTier
+from core.numbering import ORGANIZATION_CODE, next_code
 from orgs.access import Scope, build_scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import (
@@ -34,7 +35,6 @@ from orgs.models import (
     Role,
 )
 from orgs.policy import Action, require
-from orgs.services import _next_code
 from rls.context import bypass
 
 from .models import (
@@ -436,7 +436,7 @@ def invitation_accept_new_account(
     user.save()
     plan = PlanTier.FREE
     organization = Organization.objects.create(
-        code=_next_code("ORG", Organization),
+        code=next_code(ORGANIZATION_CODE),
         name=organization_name[:200],
         org_type=ORG_TYPE_FOR_ROLE.get(invitation.role, OrgType.OTHER),
         plan_tier=plan,

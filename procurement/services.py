@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.email import queue_email
+from core.numbering import format_code
 from inventory.models import Product
 from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
@@ -42,6 +43,8 @@ def _lock_numbering(buyer_id: int) -> None:
 
 
 def _next_number(buyer_id: int) -> str:
+    # Per buyer, so not a sequence (core.numbering): each buyer's first order is PO-000001
+    # and its numbers have no gaps; the caller holds the buyer's advisory lock.
     with connection.cursor() as cur:
         cur.execute(
             "SELECT COALESCE(MAX(CAST(SUBSTRING(number FROM 4) AS integer)), 0) "
@@ -49,7 +52,7 @@ def _next_number(buyer_id: int) -> str:
             [buyer_id],
         )
         n = cur.fetchone()[0] + 1
-    return f"PO-{n:06d}"
+    return format_code("PO", n, 6)
 
 
 def _locked(po: PurchaseOrder) -> PurchaseOrder:

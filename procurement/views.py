@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
+from core.exports import pdf_response
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 from orgs import policy
 from orgs.decorators import scoped_view
 
@@ -25,7 +25,7 @@ def purchase_order_list(request):
     direction = request.GET.get("direction", "")
     direction = direction if direction in selectors.DIRECTIONS else ""
     orders = selectors.purchase_orders_for(request.scope, status=status, direction=direction)
-    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    page = paginate(request, orders)
     page.object_list = selectors.attach_totals(request.scope, page.object_list)
     return render(
         request,
@@ -66,19 +66,15 @@ def purchase_order_create(request):
                 **form.cleaned_data["supplier"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             if created:
                 messages.success(request, f"{po.number} was created as a draft.")
             else:
                 messages.info(request, f"{po.number} was already created from this form.")
             return redirect("procurement:purchase_order_detail", public_id=po.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "procurement/purchase_order_form.html",
-        {"form": form, "lines": lines},
-        status=status,
+    return render_form(
+        request, "procurement/purchase_order_form.html", {"form": form, "lines": lines}
     )
 
 
@@ -114,16 +110,13 @@ def purchase_order_detail(request, public_id):
 @require_feature(Feature.PURCHASE_ORDERS_VIEW)
 def purchase_order_pdf(request, public_id):
     """The order as a document, for either side (the supplier reads ship-to as the buyer)."""
-    from weasyprint import HTML
-
     po = selectors.purchase_order_detail(request.scope, public_id)
-    html = render_to_string(
-        "procurement/purchase_order_pdf.html", _context(request, po), request=request
+    return pdf_response(
+        request,
+        "procurement/purchase_order_pdf.html",
+        _context(request, po),
+        filename=f"{po.number}.pdf",
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{po.number}.pdf"'
-    return response
 
 
 def _run(request, public_id, action, done: str):
@@ -131,7 +124,7 @@ def _run(request, public_id, action, done: str):
     try:
         po = action(po)
     except ValidationError as exc:
-        return _detail(request, po, status=400, error=" ".join(exc.messages))
+        return _detail(request, po, status=400, error=error_text(exc))
     messages.success(request, done.format(number=po.number))
     return redirect("procurement:purchase_order_detail", public_id=po.public_id)
 

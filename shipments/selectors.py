@@ -10,14 +10,13 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.paging import PAGE_SIZE, CappedPaginator
 from inventory.models import Product, StockBalance, StockMovement
 from inventory.selectors import HISTORICAL_BALANCES
 from orgs.access import Scope
@@ -36,22 +35,6 @@ from .models import (
     Shipment,
     ShipmentStatus,
 )
-
-COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: a page view never counts millions ("10,000+")."""
-
-    @cached_property
-    def count(self) -> int:
-        # No ORDER BY and no joins for display: the scan stops at the cap.
-        rows = self.object_list.select_related(None).order_by().values("pk")
-        return rows[: COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > COUNT_CAP
 
 
 def decorate(scope: Scope, shipment: Shipment) -> Shipment:
@@ -113,7 +96,7 @@ def shipments_for(scope: Scope, *, status: str = "", query: str = "") -> QuerySe
 
 
 def shipment_page(scope: Scope, *, status: str, query: str, page: str | None):
-    paginator = CappedPaginator(shipments_for(scope, status=status, query=query), 50)
+    paginator = CappedPaginator(shipments_for(scope, status=status, query=query), PAGE_SIZE)
     result = paginator.get_page(page)
     result.object_list = list(result.object_list)
     decorate_many(scope, result.object_list)
@@ -154,7 +137,7 @@ def asns_for(scope: Scope, *, tab: str = "awaiting") -> QuerySet[ASN]:
 
 
 def asn_page(scope: Scope, *, tab: str, page: str | None):
-    result = CappedPaginator(asns_for(scope, tab=tab), 50).get_page(page)
+    result = CappedPaginator(asns_for(scope, tab=tab), PAGE_SIZE).get_page(page)
     result.object_list = list(result.object_list)
     decorate_many(scope, [asn.shipment for asn in result.object_list])
     return result
@@ -227,7 +210,7 @@ def cases_for(scope: Scope, *, open_only: bool = False) -> QuerySet[DiscrepancyC
 
 
 def case_page(scope: Scope, *, open_only: bool, page: str | None):
-    result = CappedPaginator(cases_for(scope, open_only=open_only), 50).get_page(page)
+    result = CappedPaginator(cases_for(scope, open_only=open_only), PAGE_SIZE).get_page(page)
     for case in result.object_list:
         decorate(scope, case.shipment)
     return result

@@ -1,25 +1,22 @@
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
+from core.exports import csv_response, pdf_response
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 from orgs.decorators import scoped_view
 
 from . import selectors, services
 from .forms import MessageForm, ReceiptForm, ResolveForm, ShipmentForm
 from .models import ShipmentStatus
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @scoped_view
@@ -45,12 +42,11 @@ def shipment_create(request):
         try:
             shipment = services.shipment_create(scope=request.scope, **form.service_kwargs())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{shipment.number} was created as a draft.")
             return redirect("shipments:shipment_detail", public_id=shipment.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "shipments/shipment_form.html", {"form": form}, status=status)
+    return render_form(request, "shipments/shipment_form.html", {"form": form})
 
 
 @scoped_view
@@ -86,7 +82,7 @@ def shipment_transition(request, public_id, action):
         else:
             return HttpResponseNotAllowed(["POST"])
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
         response = render(
             request,
             "shipments/shipment_detail.html",
@@ -133,7 +129,7 @@ def asn_detail(request, public_id):
                     note=form.cleaned_data.get("note", ""),
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_error(form, exc)
             else:
                 cases = receipt.lines.filter(case__isnull=False).count()
                 messages.success(
@@ -196,7 +192,7 @@ def case_detail(request, public_id):
             else:
                 raise ValidationError("Unknown action.")
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
             status = 400
             case = selectors.case_detail(scope, public_id)
         else:
@@ -212,16 +208,15 @@ def case_detail(request, public_id):
 @scoped_view
 @require_feature(Feature.ASNS_RECEIVE)
 def credit_note_pdf(request, public_id):
-    from weasyprint import HTML
-
     case = selectors.case_detail(request.scope, public_id)
     if not case.credit_note_number:
         raise Http404("No credit note on this case.")
-    html = render_to_string("shipments/credit_note.html", {"case": case}, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{case.credit_note_number}.pdf"'
-    return response
+    return pdf_response(
+        request,
+        "shipments/credit_note.html",
+        {"case": case},
+        filename=f"{case.credit_note_number}.pdf",
+    )
 
 
 @scoped_view
@@ -229,31 +224,30 @@ def credit_note_pdf(request, public_id):
 def receipt_history(request):
     receipts = selectors.receipt_history(request.scope)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="receipt-history.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["confirmed_at", "asn", "shipment", "from", "to", "units", "damaged", "cases"]
+        return csv_response(
+            "receipt-history.csv",
+            ["confirmed_at", "asn", "shipment", "from", "to", "units", "damaged", "cases"],
+            _receipt_rows(request.scope, receipts),
         )
-        for receipt in receipts.iterator(chunk_size=500):
-            shipment = selectors.decorate(request.scope, receipt.asn.shipment)
-            writer.writerow(
-                [
-                    f"{receipt.confirmed_at:%Y-%m-%d %H:%M}",
-                    receipt.asn.number,
-                    shipment.number,
-                    _end_text(shipment.origin_end),
-                    _end_text(shipment.destination_end),
-                    receipt.units,
-                    receipt.damaged,
-                    receipt.case_count,
-                ]
-            )
-        return response
-    page = selectors.CappedPaginator(receipts, 50).get_page(request.GET.get("page"))
+    page = paginate(request, receipts)
     for receipt in page.object_list:
         selectors.decorate(request.scope, receipt.asn.shipment)
     return render(request, "shipments/receipt_history.html", {"page": page})
+
+
+def _receipt_rows(scope, receipts):
+    for receipt in receipts.iterator(chunk_size=500):
+        shipment = selectors.decorate(scope, receipt.asn.shipment)
+        yield [
+            f"{receipt.confirmed_at:%Y-%m-%d %H:%M}",
+            receipt.asn.number,
+            shipment.number,
+            _end_text(shipment.origin_end),
+            _end_text(shipment.destination_end),
+            receipt.units,
+            receipt.damaged,
+            receipt.case_count,
+        ]
 
 
 def _end_text(end) -> str:
@@ -265,26 +259,25 @@ def _end_text(end) -> str:
 def storage_fees(request):
     reports = selectors.storage_fee_reports(request.scope)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="storage-fees.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["network", "partner", "locations", "month", "units", "cubic_m3", "basis", "fee_usd"]
+        return csv_response(
+            "storage-fees.csv",
+            ["network", "partner", "locations", "month", "units", "cubic_m3", "basis", "fee_usd"],
+            _storage_fee_rows(reports),
         )
-        for report in reports:
-            codes = " ".join(loc.code for loc in report.locations)
-            for month in report.months:
-                writer.writerow(
-                    [
-                        report.network_org_name,
-                        report.partner_org_name,
-                        codes,
-                        f"{month.month:%Y-%m}",
-                        month.units,
-                        month.cubic_metres,
-                        month.basis,
-                        month.fee,
-                    ]
-                )
-        return response
     return render(request, "shipments/storage_fees.html", {"reports": reports})
+
+
+def _storage_fee_rows(reports):
+    for report in reports:
+        codes = " ".join(loc.code for loc in report.locations)
+        for month in report.months:
+            yield [
+                report.network_org_name,
+                report.partner_org_name,
+                codes,
+                f"{month.month:%Y-%m}",
+                month.units,
+                month.cubic_metres,
+                month.basis,
+                month.fee,
+            ]

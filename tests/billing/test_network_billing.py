@@ -49,7 +49,7 @@ def test_root_sees_the_consolidated_bill(login):
 def test_statement_csv_and_pdf(login):
     c = login(ROOT)
     r = c.get("/billing/statement.csv")
-    assert r.status_code == 200 and r["Content-Type"] == "text/csv"
+    assert r.status_code == 200 and r["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(r.content.decode())))
     totals = {row[5]: row[6] for row in rows if row[0] == ""}
     assert totals == {"Plans": "1397.00", "Add-ons": "49.00", "Total": "1446.00"}

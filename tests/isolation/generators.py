@@ -21,6 +21,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from core.numbering import LOCATION_CODE, ORGANIZATION_CODE, next_code
+
 _tags = itertools.count(1)
 
 # --- the description ---------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def build(spec: Spec) -> World:
     # Roots: signed up by the platform (no service), each with its ORG_SUPER_ADMIN.
     for r in range(spec.roots):
         org = Organization.objects.create(
-            code=org_services._next_code("ORG", Organization),
+            code=next_code(ORGANIZATION_CODE),
             name=f"{token('ROOT')} Holdings",
             org_type="PARENT_COMPANY",
             plan_tier="ENTERPRISE",
@@ -325,7 +327,7 @@ def build(spec: Spec) -> World:
                     )
                 else:  # FREE plans cannot add locations in the app; a 3PL's site is seeded
                     loc = Location.objects.create(
-                        code=org_services._next_code("LOC", Location),
+                        code=next_code(LOCATION_CODE),
                         name=f"{token('FC')} centre",
                         kind="FBA",
                         operator=partner,

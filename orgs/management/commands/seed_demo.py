@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.numbering import sync_sequences
 from rls.context import bypass
 
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
                     module.seed(self.stdout, reset_passwords=reset_passwords)
                 else:
                     module.seed(self.stdout)
+            # The seed chose its codes by hand (ORG-001 …): new codes continue after them.
+            sync_sequences()
         if not quiet:
             from orgs.demo import LOGINS
 
