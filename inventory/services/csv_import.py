@@ -168,7 +168,7 @@ def _sku_limit_errors(scope: Scope, catalog: QuerySet[Product], *, new_count: in
     try:
         check_sku_limit(scope, catalog.count(), new_count)
     except LimitReached as exc:
-        return [(0, exc.message)]
+        return [(0, str(exc))]
     return []
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, render_form
+from core.paging import paginate
 from orgs.decorators import admin_view, scoped_view
 from orgs.policy import Action, can, require
 
@@ -16,7 +17,6 @@ from .. import selectors
 from ..forms import BomForm, ImportForm, ProductForm, specs_as_text
 from ..models import Product
 from ..services import catalog, csv_import
-from .common import PAGE_SIZE, add_service_error, form_status
 
 
 @scoped_view
@@ -24,7 +24,7 @@ from .common import PAGE_SIZE, add_service_error, form_status
 def product_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:64]
     qs = selectors.products_for(request.scope, query)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs)
     return render(
         request,
         "inventory/product_list.html",
@@ -61,17 +61,12 @@ def product_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             product = catalog.product_create(scope=request.scope, **form.cleaned_data)
-        except (LimitReached, ValidationError) as exc:
+        except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, f"{product.sku} {product.name} was created.")
             return redirect("inventory:product_detail", public_id=product.public_id)
-    return render(
-        request,
-        "inventory/product_form.html",
-        {"form": form, "new": True},
-        status=form_status(request),
-    )
+    return render_form(request, "inventory/product_form.html", {"form": form, "new": True})
 
 
 @admin_view
@@ -92,7 +87,7 @@ def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                     scope=request.scope, product=product, lines=bom_form.cleaned_data["lines"]
                 )
             except ValidationError as exc:
-                bom_form.add_error(None, exc)
+                add_service_error(bom_form, exc)
             else:
                 messages.success(request, "Bill of materials saved.")
                 return redirect("inventory:product_detail", public_id=product.public_id)
@@ -103,15 +98,14 @@ def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             catalog.product_update(scope=request.scope, product=product, image=image, **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{product.sku} was saved.")
             return redirect("inventory:product_detail", public_id=product.public_id)
-    return render(
+    return render_form(
         request,
         "inventory/product_form.html",
         {"form": form, "bom_form": bom_form, "product": product, "new": False},
-        status=form_status(request),
     )
 
 
@@ -141,15 +135,12 @@ def product_import(request: HttpRequest) -> HttpResponse:
             row_errors = exc.row_errors
             form.add_error(None, "Nothing was imported; fix the rows below and upload again.")
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, f"Imported: {result.created} created, {result.updated} updated."
             )
             return redirect("inventory:product_list")
-    return render(
-        request,
-        "inventory/product_import.html",
-        {"form": form, "row_errors": row_errors},
-        status=form_status(request),
+    return render_form(
+        request, "inventory/product_import.html", {"form": form, "row_errors": row_errors}
     )

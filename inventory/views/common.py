@@ -6,17 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-
-from core.entitlements import LimitReached
 
 from .. import selectors
 from ..forms import StockFilterForm
 from ..selectors import StockFilter, sees_cost
-
-PAGE_SIZE = 50
 
 
 def stock_filter(
@@ -44,13 +38,3 @@ def prefill(request: HttpRequest, *names: str) -> dict[str, str]:
     """Initial values from the links on the stock list (location, product), and a fresh
     idempotency key: a double submit of the same form posts once."""
     return {n: request.GET[n] for n in names if request.GET.get(n)} | {"key": uuid.uuid4().hex}
-
-
-def add_service_error(form: forms.Form, exc: LimitReached | ValidationError) -> None:
-    """A service's refusal shown as the form's own error (a plan limit by its message)."""
-    form.add_error(None, exc.message if isinstance(exc, LimitReached) else exc)
-
-
-def form_status(request: HttpRequest) -> int:
-    """A form page answered to a POST is a refused submission: 400, so nothing caches it."""
-    return 400 if request.method == "POST" else 200

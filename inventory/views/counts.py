@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 from orgs.decorators import scoped_view
 from orgs.policy import Action, can
 
 from ..forms import CountForm, CountSheetForm
 from ..models import CountStatus, StockCount
 from ..services import counts
-from .common import PAGE_SIZE, add_service_error, form_status, prefill
+from .common import prefill
 
 
 @scoped_view
 @require_feature(Feature.INVENTORY_MANAGE_OWN)
 def count_list(request: HttpRequest) -> HttpResponse:
     qs = StockCount.objects.visible_to(request.scope).select_related("location")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs)
     return render(request, "inventory/counts.html", {"page": page})
 
 
@@ -41,11 +42,11 @@ def count_create(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"],
                 products=list(data["products"]),
             )
-        except (LimitReached, ValidationError) as exc:
+        except ValidationError as exc:
             add_service_error(form, exc)
         else:
             return redirect("inventory:count_detail", public_id=count.public_id)
-    return render(request, "inventory/count_form.html", {"form": form}, status=form_status(request))
+    return render_form(request, "inventory/count_form.html", {"form": form})
 
 
 @scoped_view
@@ -89,10 +90,8 @@ def _record(request: HttpRequest, count: StockCount, form: CountSheetForm) -> bo
             messages.success(request, "Count posted: variances corrected in one batch.")
         else:
             messages.success(request, "Counts saved. Review the variances, then post.")
-    except LimitReached as exc:
-        messages.error(request, exc.message)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         return True
     return False

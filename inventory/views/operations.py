@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from core.entitlements import Feature, LimitReached, require_feature
+from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 from orgs.decorators import scoped_view
 from orgs.ends import location_end
 
@@ -17,7 +18,7 @@ from .. import selectors
 from ..forms import AdjustmentForm, PickForm, TransferForm
 from ..models import Transfer
 from ..services import operations
-from .common import PAGE_SIZE, add_service_error, form_status, prefill
+from .common import prefill
 
 
 @scoped_view
@@ -40,7 +41,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 idempotency_key=f"adjust:{request.scope.org_id}:{data['key']}",
             )
-        except (LimitReached, ValidationError) as exc:
+        except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(
@@ -49,7 +50,7 @@ def adjust(request: HttpRequest) -> HttpResponse:
                 f"{data['quantity'].normalize():f}.",
             )
             return redirect(f"{reverse('inventory:list')}?location={data['location'].code}")
-    return render(request, "inventory/adjust.html", {"form": form}, status=form_status(request))
+    return render_form(request, "inventory/adjust.html", {"form": form})
 
 
 @scoped_view
@@ -70,7 +71,7 @@ def pick(request: HttpRequest) -> HttpResponse:
                 quantity=form.cleaned_data["quantity"],
             )
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error = error_text(exc)
     elif asked:
         error = form.error_text()
     return render(
@@ -94,7 +95,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     qs = Transfer.objects.visible_to(request.scope).select_related(
         "from_location__operator", "to_location__operator"
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs)
     return render(request, "inventory/transfers.html", {"page": page})
 
 
@@ -117,14 +118,12 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 idempotency_key=f"transfer:{request.scope.org_id}:{data['key']}",
             )
-        except (LimitReached, ValidationError) as exc:
+        except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, "Transfer dispatched; it is in transit until received.")
             return redirect("inventory:transfer_detail", public_id=transfer.public_id)
-    return render(
-        request, "inventory/transfer_form.html", {"form": form}, status=form_status(request)
-    )
+    return render_form(request, "inventory/transfer_form.html", {"form": form})
 
 
 @scoped_view
@@ -139,10 +138,8 @@ def transfer_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         try:
             operations.transfer_receive(scope=request.scope, transfer=transfer)
-        except LimitReached as exc:
-            messages.error(request, exc.message)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request, f"Received at {location_end(request.scope, transfer.to_location).text}."

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.entitlements import Feature, require_feature
+from core.paging import PAGE_SIZE, paginate
 from orgs.decorators import scoped_view
 
 from .. import exports, selectors
 from ..forms import ExpiringForm
-from ..paging import CappedPaginator, StockPaginator
-from .common import PAGE_SIZE, stock_context, stock_filter
+from ..paging import StockPaginator
+from .common import stock_context, stock_filter
 
 
 @scoped_view
@@ -43,9 +43,7 @@ def inventory_by_location(request: HttpRequest) -> HttpResponse:
 @require_feature(Feature.INVENTORY_VIEW_SHARED)
 def inventory_by_product(request: HttpRequest) -> HttpResponse:
     _, f, errors = stock_filter(request)
-    page = Paginator(selectors.totals_by_product(request.scope, f), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.totals_by_product(request.scope, f))
     context = stock_context(request, f, errors) | {"page": page}
     return render(request, "inventory/by_product.html", context, status=400 if errors else 200)
 
@@ -58,7 +56,7 @@ def expiring(request: HttpRequest) -> HttpResponse:
     rows = selectors.expiring_lots(request.scope, days, f)
     if request.GET.get("format") == "csv" and not errors:
         return exports.expiring_csv(rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows)
     context = stock_context(request, f, errors) | {"page": page, "days": days}
     return render(request, "inventory/expiring.html", context, status=400 if errors else 200)
 
@@ -67,8 +65,6 @@ def expiring(request: HttpRequest) -> HttpResponse:
 @require_feature(Feature.INVENTORY_VIEW_SHARED)
 def movements(request: HttpRequest) -> HttpResponse:
     _, f, errors = stock_filter(request)
-    page = CappedPaginator(selectors.movements_for(request.scope, f), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.movements_for(request.scope, f))
     context = stock_context(request, f, errors) | {"page": page}
     return render(request, "inventory/movements.html", context, status=400 if errors else 200)
