@@ -1,12 +1,10 @@
 """The stock list's paginator: core.paging's capped count, with the page's rows fetched per
-location for viewers who see few locations. `CappedPaginator` is core.paging's (re-exported
-for inventory/views.py)."""
+location for viewers who see few locations (a partner's page would otherwise sort every
+visible row of its first location; see `selectors.stock_rows_window`)."""
 
 from __future__ import annotations
 
-from core.paging import COUNT_CAP, CappedPaginator
-
-__all__ = ["COUNT_CAP", "CappedPaginator", "StockPaginator"]
+from core.paging import CappedPaginator
 
 
 class StockPaginator(CappedPaginator):

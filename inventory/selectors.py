@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     DecimalField,
@@ -23,6 +25,7 @@ from django.db.models import (
     When,
 )
 
+from core.entitlements import Limits
 from orgs.access import Scope
 from orgs.models import Location
 from rls.context import bypass
@@ -245,10 +248,55 @@ def product_stock(scope: Scope, product: Product) -> list[dict]:
     )
 
 
+def managed_location_ids(scope: Scope) -> list[int]:
+    """Own locations within the plan's allowance (PRO: 1 + add-ons; ENTERPRISE: all), by code."""
+    own = list(
+        Location.objects.visible_to(scope)
+        .filter(operator_id__in=scope.org_ids, is_active=True)
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
+    limit = cast(Limits, scope.limits).locations
+    return own if limit is None else own[:limit]
+
+
+def default_stock_owner(scope: Scope, location: Location) -> int | None:
+    """Whose stock a write at a location is about when the caller does not say: the
+    operator's at the viewer's own locations; otherwise the active organization's own stock
+    placed there (LUXE BOND at Amazon FBA). The policy then checks the viewer owns it."""
+    if location.operator_id in scope.org_ids:
+        return location.operator_id
+    return scope.org_id
+
+
+def fefo_allocate(
+    *, scope: Scope, owner_id: int, product: Product, location: Location, quantity: Decimal
+) -> list[tuple[str, dt.date | None, Decimal]]:
+    """First expired, first out: which lots to take `quantity` from (no expiry goes last).
+    Raises ValidationError when there is not enough on hand."""
+    balances = (
+        StockBalance.objects.visible_to(scope)
+        .filter(owner_id=owner_id, product=product, location=location, quantity__gt=0)
+        .order_by("expiry", "lot")  # PostgreSQL sorts NULL expiry last ascending
+        .values_list("lot", "expiry", "quantity")
+    )
+    picks, left = [], quantity
+    for lot, expiry, on_hand in balances:
+        if left <= 0:
+            break
+        take = min(on_hand, left)
+        picks.append((lot, expiry, take))
+        left -= take
+    if left > 0:
+        raise ValidationError(
+            f"Not enough {product.sku} at {location.code}: "
+            f"{(quantity - left).normalize():f} available, {quantity.normalize():f} requested."
+        )
+    return picks
+
+
 def operable_locations(scope: Scope) -> QuerySet:
     """Locations where the viewer may adjust, count or transfer (plan allowance applied)."""
-    from .services import managed_location_ids
-
     own = managed_location_ids(scope)
     qs = Location.objects.visible_to(scope)
     q = Q(pk__in=own)

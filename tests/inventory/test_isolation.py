@@ -160,8 +160,8 @@ def test_filter_by_location_code(login):
 
 
 def test_guessed_and_foreign_ids_are_404(login, demo, key):
-    from inventory import services
     from inventory.models import Product
+    from inventory.services import counts, operations
     from orgs.access import scope_for_user
 
     c = login("ops@amazon.example")
@@ -173,14 +173,14 @@ def test_guessed_and_foreign_ids_are_404(login, demo, key):
     # An ORG-003 transfer and count are 404 to PackagePro (and 403 upgrade to Amazon).
     scope = scope_for_user(demo.user("admin@dist.luxebond.example"))
     serum = Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
-    transfer = services.transfer_create(
+    transfer = operations.transfer_create(
         scope=scope,
         from_location=demo.loc("LOC-001"),
         to_location=demo.loc("LOC-002"),
         lines=[(serum, 5)],
         idempotency_key=key(),
     )
-    count = services.count_create(scope=scope, location=demo.loc("LOC-003"))
+    count = counts.count_create(scope=scope, location=demo.loc("LOC-003"))
     pp_client = login("admin@packagepro.example")
     assert pp_client.get(f"/inventory/transfers/{transfer.public_id}/").status_code == 404
     assert pp_client.post(f"/inventory/transfers/{transfer.public_id}/").status_code == 404

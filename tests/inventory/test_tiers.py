@@ -147,15 +147,15 @@ def test_pro_second_location_without_add_on_is_refused(login, demo):
 
 def test_pro_location_beyond_allowance_cannot_hold_managed_stock(demo, scope_of, key):
     """A PRO org whose add-on lapsed keeps its locations but manages stock at 1 only."""
-    from inventory import services
     from inventory.models import Product
+    from inventory.services import operations
 
     org = demo.org("ORG-201")
     org.extra_location_addons = 0
     org.save(update_fields=["extra_location_addons"])
     scope = scope_of("admin@packagepro.example")
     bottle = Product.objects.get(owner=org, sku="PP-BTL-030")
-    services.stock_adjust(
+    operations.stock_adjust(
         scope=scope,
         location=demo.loc("LOC-201"),
         product=bottle,
@@ -164,7 +164,7 @@ def test_pro_location_beyond_allowance_cannot_hold_managed_stock(demo, scope_of,
         idempotency_key=key(),
     )
     with pytest.raises(LimitReached, match=r"\$49/mo"):
-        services.stock_adjust(
+        operations.stock_adjust(
             scope=scope,
             location=demo.loc("LOC-202"),
             product=bottle,
@@ -175,12 +175,12 @@ def test_pro_location_beyond_allowance_cannot_hold_managed_stock(demo, scope_of,
 
 
 def test_packagepro_with_add_on_manages_both_locations(demo, scope_of, key):
-    from inventory import services
     from inventory.models import Product
+    from inventory.services import operations
 
     scope = scope_of("admin@packagepro.example")
     bottle = Product.objects.get(owner=demo.org("ORG-201"), sku="PP-BTL-030")
-    transfer = services.transfer_create(
+    transfer = operations.transfer_create(
         scope=scope,
         from_location=demo.loc("LOC-201"),
         to_location=demo.loc("LOC-202"),

@@ -42,16 +42,16 @@ def amazon_pro(demo):
 @pytest.fixture
 def owners_stock_take(demo, scope_of):
     """ORG-003's own stock take of its stock at Amazon's LOC-101, opened by its admin."""
-    from inventory import services
+    from inventory.services import counts
 
-    return services.count_create(scope=scope_of(DIST), location=demo.loc("LOC-101"))
+    return counts.count_create(scope=scope_of(DIST), location=demo.loc("LOC-101"))
 
 
 @pytest.fixture
 def owners_transfer(demo, scope_of):
     """ORG-003 moves its own stock from LOC-101 to LOC-102 (both operated by Amazon)."""
-    from inventory import services
     from inventory.models import StockBalance
+    from inventory.services import operations
 
     balance = (
         StockBalance.objects.filter(  # unscoped: pick a lot the owner holds there
@@ -60,7 +60,7 @@ def owners_transfer(demo, scope_of):
         .select_related("product")
         .first()
     )
-    return services.transfer_create(
+    return operations.transfer_create(
         scope=scope_of(DIST),
         from_location=demo.loc("LOC-101"),
         to_location=demo.loc("LOC-102"),
@@ -96,21 +96,21 @@ def test_amazon_on_pro_cannot_open_edit_or_post_the_owners_stock_take(
 def test_amazon_on_pro_cannot_post_the_owners_count_through_the_service(
     amazon_pro, owners_stock_take, scope_of
 ):
-    from inventory import services
+    from inventory.services import counts
 
     scope = scope_of(AMAZON)
     before = _on_hand("LOC-101")
     lines = {line.pk: Decimal(0) for line in owners_stock_take.lines.all()}
     with pytest.raises(PermissionDenied):
-        services.count_record(scope=scope, count=owners_stock_take, counted=lines)
+        counts.count_record(scope=scope, count=owners_stock_take, counted=lines)
     with pytest.raises(PermissionDenied):
-        services.count_post(scope=scope, count=owners_stock_take)
+        counts.count_post(scope=scope, count=owners_stock_take)
     assert _on_hand("LOC-101") == before
 
 
 def test_amazon_on_pro_cannot_adjust_or_count_the_owners_stock(amazon_pro, demo, login, scope_of):
-    from inventory import services
     from inventory.models import LedgerBatch, Product, StockCount
+    from inventory.services import counts, operations
 
     product = Product.objects.filter(owner__code="ORG-003", sku="LB-SER-001").get()
     before, batches = _on_hand("LOC-101"), LedgerBatch.objects.count()
@@ -136,7 +136,7 @@ def test_amazon_on_pro_cannot_adjust_or_count_the_owners_stock(amazon_pro, demo,
     scope = scope_of(AMAZON)
     loc, owner = demo.loc("LOC-101"), demo.org("ORG-003")
     with pytest.raises(PermissionDenied):
-        services.stock_adjust(
+        operations.stock_adjust(
             scope=scope,
             location=loc,
             product=product,
@@ -146,9 +146,9 @@ def test_amazon_on_pro_cannot_adjust_or_count_the_owners_stock(amazon_pro, demo,
             owner=owner,
         )
     with pytest.raises(PermissionDenied):
-        services.count_create(scope=scope, location=loc, owner=owner)
+        counts.count_create(scope=scope, location=loc, owner=owner)
     with pytest.raises(PermissionDenied):
-        services.transfer_create(
+        operations.transfer_create(
             scope=scope,
             from_location=loc,
             to_location=demo.loc("LOC-102"),
@@ -163,8 +163,8 @@ def test_amazon_on_pro_cannot_adjust_or_count_the_owners_stock(amazon_pro, demo,
 def test_amazon_on_pro_neither_sees_nor_receives_the_owners_transfer(
     amazon_pro, owners_transfer, login, scope_of
 ):
-    from inventory import services
     from inventory.models import TransferStatus
+    from inventory.services import operations
 
     transfer = owners_transfer
     before = _on_hand("LOC-102")
@@ -174,7 +174,7 @@ def test_amazon_on_pro_neither_sees_nor_receives_the_owners_transfer(
     assert c.get(url).status_code == 404
     assert c.post(url).status_code == 404
     with pytest.raises(PermissionDenied):
-        services.transfer_receive(scope=scope_of(AMAZON), transfer=transfer)
+        operations.transfer_receive(scope=scope_of(AMAZON), transfer=transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.IN_TRANSIT
     assert _on_hand("LOC-102") == before

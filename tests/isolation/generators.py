@@ -181,9 +181,9 @@ def build(spec: Spec) -> World:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from billing.services.plans import organization_change_plan
-    from inventory import services as inv
     from inventory.ledger import Posting, stock_post
     from inventory.models import MovementKind
+    from inventory.services import catalog, counts, operations
     from orgs.models import Location, Membership, Organization, Role
     from orgs.services import organizations as org_services
     from partnerships.services import acceptance, invitations
@@ -264,7 +264,7 @@ def build(spec: Spec) -> World:
     def make_products(org):
         scope = _scope(w.admin_of[org.pk])
         products[org.pk] = [
-            inv.product_create(
+            catalog.product_create(
                 scope=scope, sku=token("SKU"), name="Serum", price=Decimal(10), cost=Decimal(4)
             )
             for _ in range(2)
@@ -449,7 +449,7 @@ def build(spec: Spec) -> World:
                 destination = pick(partner_sites or targets, c)
                 if destination is None:
                     continue
-                inv.transfer_create(
+                operations.transfer_create(
                     scope=scope,
                     from_location=origin,
                     to_location=destination,
@@ -462,10 +462,10 @@ def build(spec: Spec) -> World:
                 held = [loc for o, _, loc in stock if o.pk == owner.pk]
                 partner_sites = [loc for loc in held if loc.operator_id != owner.pk]
                 location = pick(partner_sites or held, b)
-                inv.count_create(scope=_scope(w.admin_of[owner.pk]), location=location)
+                counts.count_create(scope=_scope(w.admin_of[owner.pk]), location=location)
             elif kind == "adjustment":
                 owner, product, location = pick(stock, a)
-                inv.stock_adjust(
+                operations.stock_adjust(
                     scope=_scope(w.admin_of[owner.pk]),
                     location=location,
                     product=product,

@@ -113,20 +113,20 @@ def _refused(status: int) -> bool:
 
 @pytest.fixture
 def owners_count(demo, scope_of):
-    from inventory import services
+    from inventory.services import counts
 
-    return services.count_create(scope=scope_of(DIST), location=demo.loc("LOC-101"))
+    return counts.count_create(scope=scope_of(DIST), location=demo.loc("LOC-101"))
 
 
 @pytest.fixture
 def owners_transfer(demo, scope_of):
-    from inventory import services
     from inventory.models import StockBalance
+    from inventory.services import operations
 
     balance = StockBalance.objects.filter(  # unscoped: a lot the owner holds there
         owner__code="ORG-003", location__code="LOC-101", quantity__gt=5
     ).first()
-    return services.transfer_create(
+    return operations.transfer_create(
         scope=scope_of(DIST),
         from_location=demo.loc("LOC-101"),
         to_location=demo.loc("LOC-102"),
