@@ -51,6 +51,46 @@ def _balances_context(scope: Scope | None, postings: Sequence[Posting]):
     return bypass(reason="ledger: posting into another owner's balances (checked by the caller)")
 
 
+def _post_group(
+    batch: LedgerBatch,
+    group: list[Posting],
+    *,
+    kind: str,
+    when: dt.datetime,
+    allow_negative: dict[int, bool],
+) -> None:
+    """One balance's postings of a batch: netted for the negative check (a batch that moves 1
+    out and 1 back in is valid), each still its own movement. The caller holds the lock order."""
+    first = group[0]
+    net = sum((p.quantity for p in group), Decimal(0))
+    balance = unscoped_locked_balance(first)
+    new_quantity = balance.quantity + net
+    if new_quantity < 0 and not allow_negative.get(first.location_id, False):
+        raise InsufficientStock(
+            f"Not enough stock: {balance.quantity.normalize():f} on hand"
+            f"{f' in lot {first.lot}' if first.lot else ''}, "
+            f"{(-net).normalize():f} requested."
+        )
+    if net:
+        unscoped_balance_add(balance, net, when)
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                batch=batch,
+                owner_id=p.owner_id,
+                product_id=p.product_id,
+                location_id=p.location_id,
+                lot=p.lot,
+                expiry=p.expiry,
+                quantity=p.quantity,
+                kind=kind,
+                occurred_at=when,
+            )
+            for p in group
+        ]
+    )
+
+
 @transaction.atomic
 def stock_post(
     *,
@@ -92,41 +132,11 @@ def stock_post(
         unscoped_check_lot_expiry(postings)
         when = occurred_at or timezone.now()
         allow_negative = unscoped_allow_negative({p.location_id for p in postings})
-        # Postings to the same balance in one batch are netted before the negative check (a batch
-        # that moves 1 out and 1 back in is valid); each posting still becomes its own movement.
         by_key: dict[tuple, list[Posting]] = {}
         for posting in postings:
             by_key.setdefault(posting.key, []).append(posting)
         for key in sorted(by_key):
-            group = by_key[key]
-            first = group[0]
-            net = sum((p.quantity for p in group), Decimal(0))
-            balance = unscoped_locked_balance(first)
-            new_quantity = balance.quantity + net
-            if new_quantity < 0 and not allow_negative.get(first.location_id, False):
-                raise InsufficientStock(
-                    f"Not enough stock: {balance.quantity.normalize():f} on hand"
-                    f"{f' in lot {first.lot}' if first.lot else ''}, "
-                    f"{(-net).normalize():f} requested."
-                )
-            if net:
-                unscoped_balance_add(balance, net, when)
-            StockMovement.objects.bulk_create(
-                [
-                    StockMovement(
-                        batch=batch,
-                        owner_id=p.owner_id,
-                        product_id=p.product_id,
-                        location_id=p.location_id,
-                        lot=p.lot,
-                        expiry=p.expiry,
-                        quantity=p.quantity,
-                        kind=kind,
-                        occurred_at=when,
-                    )
-                    for p in group
-                ]
-            )
+            _post_group(batch, by_key[key], kind=kind, when=when, allow_negative=allow_negative)
     audit(
         scope=scope,
         action=f"stock.{kind.lower()}",

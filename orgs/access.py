@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypedDict, TypeVar
 
-from django.db import connection
 from django.db.models import Model, Q
 
 from core.enums import PartnershipStatus
 from rls.context import bypass
 
+from .hierarchy import root_of, subtree_ids
 from .models import (
     ADMIN_ROLES,
     OWNING_TYPES,
@@ -182,48 +182,53 @@ class NoMembership(Exception):
     """The user belongs to no active organization."""
 
 
-def subtree_ids(org_id: int) -> set[int]:
-    """The org and every org below it through ACTIVE owning relationships (one query)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            WITH RECURSIVE tree(id) AS (
-                SELECT %s::bigint
-                UNION
-                SELECT r.child_id FROM orgs_organizationrelationship r
-                JOIN tree t ON r.parent_id = t.id
-                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
-            )
-            SELECT id FROM tree
-            """,
-            [org_id],
-        )
-        return {row[0] for row in cur.fetchall()}
+@dataclass
+class PartnershipLinks:
+    """What the active partnerships touching a set of orgs give it: the orgs on the far side,
+    the partnerships, every shared location, and per network owner the locations it shares."""
+
+    partner_org_ids: set[int] = field(default_factory=set)
+    partnership_ids: set[int] = field(default_factory=set)
+    shared_location_ids: set[int] = field(default_factory=set)
+    grants: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
-def ancestor_ids(org_id: int) -> list[int]:
-    """The org and its owning ancestors through ACTIVE owning relationships, nearest first
-    (one query). The last id is the network root."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            WITH RECURSIVE up(id, depth) AS (
-                SELECT %s::bigint, 0
-                UNION
-                SELECT r.parent_id, u.depth + 1 FROM orgs_organizationrelationship r
-                JOIN up u ON r.child_id = u.id
-                WHERE r.status = 'ACTIVE' AND r.type IN ('SUBSIDIARY', 'DIVISION', 'BRANCH')
-            )
-            SELECT id FROM up ORDER BY depth
-            """,
-            [org_id],
-        )
-        return [row[0] for row in cur.fetchall()]
+def unscoped_partnership_links(org_ids: set[int]) -> PartnershipLinks:
+    """One query, read from the relationship side (its reverse `partnership`): the access
+    layer sits below the partnerships app and never imports it. Unscoped: it runs while a
+    scope is being built (under `build_scope`'s bypass)."""
+    rows = OrganizationRelationship.objects.filter(
+        Q(parent_id__in=org_ids) | Q(child_id__in=org_ids),
+        status=RelationshipStatus.ACTIVE,
+        partnership__status=PartnershipStatus.ACTIVE,
+    ).values_list("partnership__id", "parent_id", "child_id", "partnership__shared_locations")
+    links = PartnershipLinks()
+    for pid, parent_id, child_id, location_id in rows:
+        links.partnership_ids.add(pid)
+        if parent_id in org_ids and child_id not in org_ids:
+            links.partner_org_ids.add(child_id)
+        if child_id in org_ids and parent_id not in org_ids:
+            links.partner_org_ids.add(parent_id)
+            if location_id is not None:
+                links.grants[parent_id].add(location_id)
+        if location_id is not None:
+            links.shared_location_ids.add(location_id)
+    return links
 
 
-def root_of(org_id: int) -> int:
-    """The network root above an org."""
-    return ancestor_ids(org_id)[-1]
+def unscoped_granted_location_ids(user_id: int) -> set[int]:
+    """The locations a member was given rights at (django-guardian's object permissions)."""
+    from guardian.models import UserObjectPermission
+
+    return {
+        int(pk)
+        for pk in UserObjectPermission.objects.filter(
+            user_id=user_id,
+            permission__codename="operate_location",
+            content_type__app_label="orgs",
+            content_type__model="location",
+        ).values_list("object_pk", flat=True)
+    }
 
 
 @bypass(reason="scope building reads memberships and partnerships before a scope exists")
@@ -243,45 +248,18 @@ def build_scope(
     org_ids = subtree_ids(org.pk) if is_admin else {org.pk}
     administered = set(org_ids) if is_admin else set()
 
-    # Active partnerships touching any visible org, with their shared locations (one query).
-    # Read from the relationship side (its reverse `partnership`): the access layer sits
-    # below the partnerships app and never imports it.
-    rows = OrganizationRelationship.objects.filter(
-        Q(parent_id__in=org_ids) | Q(child_id__in=org_ids),
-        status=RelationshipStatus.ACTIVE,
-        partnership__status=PartnershipStatus.ACTIVE,
-    ).values_list("partnership__id", "parent_id", "child_id", "partnership__shared_locations")
-    partner_org_ids: set[int] = set()
-    partnership_ids: set[int] = set()
-    shared_location_ids: set[int] = set()
-    grants: dict[int, set[int]] = defaultdict(set)
-    for pid, parent_id, child_id, location_id in rows:
-        partnership_ids.add(pid)
-        if parent_id in org_ids and child_id not in org_ids:
-            partner_org_ids.add(child_id)
-        if child_id in org_ids and parent_id not in org_ids:
-            partner_org_ids.add(parent_id)
-            if location_id is not None:
-                grants[parent_id].add(location_id)
-        if location_id is not None:
-            shared_location_ids.add(location_id)
-
+    links = unscoped_partnership_links(org_ids)
+    partner_org_ids, shared_location_ids, grants = (
+        links.partner_org_ids,
+        links.shared_location_ids,
+        links.grants,
+    )
     own_location_ids = set(
         Location.objects.filter(operator_id__in=org_ids).values_list("id", flat=True)
     )
     member_location_ids: frozenset[int] | None = None
     if not is_admin and user_id is not None:
-        from guardian.models import UserObjectPermission
-
-        granted = {
-            int(pk)
-            for pk in UserObjectPermission.objects.filter(
-                user_id=user_id,
-                permission__codename="operate_location",
-                content_type__app_label="orgs",
-                content_type__model="location",
-            ).values_list("object_pk", flat=True)
-        }
+        granted = unscoped_granted_location_ids(user_id)
         member_location_ids = frozenset(granted & (own_location_ids | shared_location_ids))
         location_ids = set(member_location_ids)
         operated_location_ids = own_location_ids & granted
@@ -309,7 +287,7 @@ def build_scope(
         org_location_ids=frozenset(own_location_ids | shared_location_ids),
         member_location_ids=member_location_ids,
         shared_grants=tuple((o, frozenset(locs)) for o, locs in sorted(grants.items()) if locs),
-        partnership_ids=frozenset(partnership_ids),
+        partnership_ids=frozenset(links.partnership_ids),
         features=entitlements.features,
         limits=entitlements.limits,
         memberships=memberships,

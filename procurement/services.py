@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -59,6 +59,58 @@ def _locked(po: PurchaseOrder) -> PurchaseOrder:
     return unscoped_relock(po)
 
 
+def _check_supplier(
+    scope: Scope, supplier_org: Organization | None, supplier_party: Party | None
+) -> None:
+    """Exactly one supplier, and one the buyer may order from (a partner or a managed party)."""
+    if (supplier_org is None) == (supplier_party is None):
+        raise ValidationError("Choose one supplier.")
+    if supplier_org is not None and supplier_org.pk not in selectors.supplier_org_ids(scope):
+        raise ValidationError("Purchase orders go to one of your suppliers.")
+    if (
+        supplier_party is not None
+        and not selectors.supplier_parties_for(scope).filter(pk=supplier_party.pk).exists()
+    ):
+        raise ValidationError("Choose a supplier your organization manages.")
+
+
+def _check_ship_to(scope: Scope, ship_to: Location) -> None:
+    if ship_to.operator_id not in scope.org_ids or ship_to.pk not in scope.location_ids:
+        raise ValidationError("Ship to a location your organization operates.")
+
+
+def _check_lines(buyer_id: int, lines: Sequence[LineInput]) -> None:
+    """One line per product of the buyer's own catalog, positive quantities, prices ≥ 0."""
+    if not lines:
+        raise ValidationError("Add at least one line.")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"A purchase order has at most {MAX_LINES} lines.")
+    seen: set[int] = set()
+    for n, line in enumerate(lines, start=1):
+        if line.product.owner_id != buyer_id:
+            raise ValidationError(f"Line {n}: order products of your own catalog.")
+        if line.product.pk in seen:
+            raise ValidationError(f"Line {n}: {line.product.sku} is already on the order.")
+        seen.add(line.product.pk)
+        if line.quantity <= 0:
+            raise ValidationError(f"Line {n}: the quantity must be more than zero.")
+        if line.unit_price < 0:
+            raise ValidationError(f"Line {n}: the unit price cannot be negative.")
+
+
+def _lines_create(po: PurchaseOrder, lines: Sequence[LineInput]) -> None:
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=po,
+            line_no=n,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for n, line in enumerate(lines, start=1)
+    )
+
+
 @transaction.atomic
 def purchase_order_create(
     *,
@@ -78,6 +130,8 @@ def purchase_order_create(
     """
     require(scope, Action.PO_CREATE)
     buyer_id = scope.org_id
+    if buyer_id is None:
+        raise PermissionDenied("Purchase orders are created by an organization.")
     request_key = (request_key or "").strip()[:64]
     if not request_key:
         raise ValidationError("The form expired; reload the page and try again.")
@@ -90,32 +144,9 @@ def purchase_order_create(
     if existing is not None:
         return existing, False
 
-    if (supplier_org is None) == (supplier_party is None):
-        raise ValidationError("Choose one supplier.")
-    if supplier_org is not None and supplier_org.pk not in selectors.supplier_org_ids(scope):
-        raise ValidationError("Purchase orders go to one of your suppliers.")
-    if (
-        supplier_party is not None
-        and not selectors.supplier_parties_for(scope).filter(pk=supplier_party.pk).exists()
-    ):
-        raise ValidationError("Choose a supplier your organization manages.")
-    if ship_to.operator_id not in scope.org_ids or ship_to.pk not in scope.location_ids:
-        raise ValidationError("Ship to a location your organization operates.")
-    if not lines:
-        raise ValidationError("Add at least one line.")
-    if len(lines) > MAX_LINES:
-        raise ValidationError(f"A purchase order has at most {MAX_LINES} lines.")
-    seen: set[int] = set()
-    for n, line in enumerate(lines, start=1):
-        if line.product.owner_id != buyer_id:
-            raise ValidationError(f"Line {n}: order products of your own catalog.")
-        if line.product.pk in seen:
-            raise ValidationError(f"Line {n}: {line.product.sku} is already on the order.")
-        seen.add(line.product.pk)
-        if line.quantity <= 0:
-            raise ValidationError(f"Line {n}: the quantity must be more than zero.")
-        if line.unit_price < 0:
-            raise ValidationError(f"Line {n}: the unit price cannot be negative.")
+    _check_supplier(scope, supplier_org, supplier_party)
+    _check_ship_to(scope, ship_to)
+    _check_lines(buyer_id, lines)
 
     po = PurchaseOrder.objects.create(
         number=_next_number(buyer_id),
@@ -128,16 +159,7 @@ def purchase_order_create(
         request_key=request_key,
         created_by_id=scope.user_id,
     )
-    PurchaseOrderLine.objects.bulk_create(
-        PurchaseOrderLine(
-            purchase_order=po,
-            line_no=n,
-            product=line.product,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-        )
-        for n, line in enumerate(lines, start=1)
-    )
+    _lines_create(po, lines)
     audit(
         scope=scope,
         action="purchase_order.create",
@@ -150,6 +172,8 @@ def purchase_order_create(
 @bypass(reason="purchase order: addressing the supplier's admins, nothing is shown")
 def _supplier_admin_emails(po: PurchaseOrder) -> list[str]:
     # unscoped on purpose: who to notify is decided by the system, nothing is shown to the buyer.
+    if po.supplier_org_id is None:
+        return []
     return list(
         Membership.objects.filter(
             organization_id=po.supplier_org_id, is_active=True, role__in=ADMIN_ROLES
@@ -181,7 +205,7 @@ def purchase_order_send(*, scope: Scope, po: PurchaseOrder, notify: bool = True)
         before={"status": POStatus.DRAFT},
         after={"status": POStatus.SENT},
     )
-    if notify and po.supplier_org_id:
+    if notify and po.supplier_org is not None:
         recipients = _supplier_admin_emails(po)
         if recipients:
             queue_email(

@@ -24,8 +24,9 @@ from core.email import queue_email
 from core.entitlements import PLAN_ORDER, monthly_amount
 from core.enums import TIER_FOR_PLAN, NotificationKind, PlanTier
 from orgs import policy
-from orgs.access import Scope, root_of, unscoped_relock
+from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
+from orgs.hierarchy import root_of
 from orgs.models import (
     ADMIN_ROLES,
     COLLABORATION_TYPES,

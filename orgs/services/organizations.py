@@ -15,8 +15,9 @@ from core.email import queue_email
 from core.entitlements import check_location_limit
 from core.enums import TIER_FOR_PLAN, PlanTier
 from core.numbering import LOCATION_CODE, ORGANIZATION_CODE, next_code
-from orgs.access import RELATIONSHIP_POLICY, Scope, ancestor_ids, unscoped_relock
+from orgs.access import RELATIONSHIP_POLICY, Scope, unscoped_relock
 from orgs.audit import audit
+from orgs.hierarchy import ancestor_ids
 from orgs.models import (
     OWNING_TYPES,
     BillingMode,

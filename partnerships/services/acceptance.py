@@ -171,7 +171,7 @@ def _check_can_join(network_org: Organization, organization: Organization) -> No
 
 
 def _owning_network_of(org: Organization) -> set[int]:
-    from orgs.access import root_of, subtree_ids
+    from orgs.hierarchy import root_of, subtree_ids
 
     return subtree_ids(root_of(org.pk))
 
