@@ -423,7 +423,8 @@ class Network:
     sephora: Organization  # the retailer partner
     sephora_admin: Any
     sephora_dc: Location
-    supplier: Organization  # a partner of another network
+    other_root: Organization  # another network's root
+    supplier: Organization  # a partner of another network (other_root)
     supplier_admin: Any
     stranger: Organization  # a network with no link to this one
     stranger_admin: Any
@@ -474,9 +475,24 @@ def network() -> Network:
         sephora=sephora,
         sephora_admin=admin_of(sephora),
         sephora_dc=sephora_dc,
+        other_root=other_root,
         supplier=supplier,
         supplier_admin=admin_of(supplier),
         stranger=stranger,
         stranger_admin=admin_of(stranger, role=Role.ORG_SUPER_ADMIN),
         stranger_loc=LocationFactory(operator=stranger, city="Columbus"),
     )
+
+
+def party(owner: Organization, *, name: str = "Ulta Beauty Inc.", contacts: int = 2, **fields: Any):
+    """An external party (no account) that `owner` manages, with `contacts` people on file."""
+    from orgs.models import Party
+    from partnerships.models import PartyContact
+
+    fields.setdefault("kind", OrgType.RETAILER)
+    fields.setdefault("contact_name", "Vendor Operations")
+    fields.setdefault("contact_email", "vendorops@ulta.example")
+    made = Party.objects.create(owner=owner, name=name, **fields)
+    for i in range(contacts):
+        PartyContact.objects.create(party=made, name=f"Contact {i}", email=f"c{i}@ulta.example")
+    return made
