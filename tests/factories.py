@@ -193,6 +193,7 @@ class StockBalanceFactory(factory.Factory):
     quantity = Decimal("100")
     lot = ""
     expiry = None
+    occurred_at = None  # when the opening stock arrived (default: now)
 
     @classmethod
     def _build(cls, model_class, *args: Any, **kwargs: Any):
@@ -216,6 +217,7 @@ class StockBalanceFactory(factory.Factory):
             ],
             kind=MovementKind.OPENING,
             idempotency_key=f"factory-opening:{uuid.uuid4()}",
+            occurred_at=kwargs["occurred_at"],
         )
         return model_class.objects.get(
             owner=kwargs["owner"],
