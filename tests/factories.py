@@ -193,6 +193,7 @@ class StockBalanceFactory(factory.Factory):
     quantity = Decimal("100")
     lot = ""
     expiry = None
+    occurred_at = None  # when the opening stock arrived (default: now)
 
     @classmethod
     def _build(cls, model_class, *args: Any, **kwargs: Any):
@@ -216,6 +217,7 @@ class StockBalanceFactory(factory.Factory):
             ],
             kind=MovementKind.OPENING,
             idempotency_key=f"factory-opening:{uuid.uuid4()}",
+            occurred_at=kwargs["occurred_at"],
         )
         return model_class.objects.get(
             owner=kwargs["owner"],
@@ -395,3 +397,104 @@ def invitation(
         shared_locations=shared_locations,
         **fields,
     )
+
+
+# --- a small network: what most multi-organization tests need -----------------------------------
+
+
+@dataclass
+class Network:
+    """A network root with a distribution subsidiary (its admin, three internal sites, three
+    products), a FREE 3PL partner sharing its two FBA sites with the subsidiary, a FREE retailer
+    partner sharing its DC, a supplier in another network, and an unrelated network."""
+
+    root: Organization
+    super_admin: Any  # ORG_SUPER_ADMIN of the root
+    dist: Organization
+    admin: Any  # ORG_ADMIN of the subsidiary
+    dallas: Location
+    la: Location
+    edison: Location
+    serum: Product
+    cream: Product
+    sun: Product
+    amazon: Organization  # the 3PL partner
+    amazon_admin: Any
+    fba: Location
+    fba2: Location
+    sephora: Organization  # the retailer partner
+    sephora_admin: Any
+    sephora_dc: Location
+    other_root: Organization  # another network's root
+    supplier: Organization  # a partner of another network (other_root)
+    supplier_admin: Any
+    stranger: Organization  # a network with no link to this one
+    stranger_admin: Any
+    stranger_loc: Location
+
+
+def network() -> Network:
+    """A fresh Network (see the class). Names and cities are distinct so a test can assert that
+    a page or an email does not show them."""
+    root = OrganizationFactory(root=True, name="Factory Holdings")
+    dist = child_org(root, name="Factory Distribution LLC")
+    dallas = LocationFactory(operator=dist, name="Dallas Distribution Center", city="Dallas")
+    la = LocationFactory(operator=dist, name="Los Angeles DC", city="Los Angeles")
+    edison = LocationFactory(operator=dist, name="Edison Warehouse", city="Edison")
+    amazon = OrganizationFactory(name="Amazon Fulfillment Services LLC", org_type="THREE_PL")
+    fba = LocationFactory(operator=amazon, name="FBA PHX5", city="Phoenix")
+    fba2 = LocationFactory(operator=amazon, name="FBA MDW2", city="Joliet")
+    PartnershipFactory(network=dist, partner=amazon, shared_locations=[fba, fba2])
+    sephora = OrganizationFactory(name="Sephora Inc.", org_type="VMI_RETAILER")
+    sephora_dc = LocationFactory(operator=sephora, name="Sephora DC", city="Olive Branch")
+    PartnershipFactory(
+        network=dist,
+        partner=sephora,
+        role=PartnershipRole.VMI_RETAILER,
+        shared_locations=[sephora_dc],
+    )
+    other_root = OrganizationFactory(root=True, name="Other Holdings")
+    supplier = OrganizationFactory(
+        plan_tier=PlanTier.PRO, name="PackagePro Ltd", org_type="SUPPLIER"
+    )
+    supplier_partnership(other_root, supplier)
+    stranger = OrganizationFactory(root=True, name="MedSupply Co")
+    return Network(
+        root=root,
+        super_admin=admin_of(root, role=Role.ORG_SUPER_ADMIN),
+        dist=dist,
+        admin=admin_of(dist),
+        dallas=dallas,
+        la=la,
+        edison=edison,
+        serum=ProductFactory(owner=dist, sku="LB-SER-001", name="Serum", price=Decimal("58.00")),
+        cream=ProductFactory(owner=dist, sku="LB-CRM-001", name="Cream", price=Decimal("42.00")),
+        sun=ProductFactory(owner=dist, sku="LB-SUN-001", name="Sunscreen", price=Decimal("30.00")),
+        amazon=amazon,
+        amazon_admin=admin_of(amazon),
+        fba=fba,
+        fba2=fba2,
+        sephora=sephora,
+        sephora_admin=admin_of(sephora),
+        sephora_dc=sephora_dc,
+        other_root=other_root,
+        supplier=supplier,
+        supplier_admin=admin_of(supplier),
+        stranger=stranger,
+        stranger_admin=admin_of(stranger, role=Role.ORG_SUPER_ADMIN),
+        stranger_loc=LocationFactory(operator=stranger, city="Columbus"),
+    )
+
+
+def party(owner: Organization, *, name: str = "Ulta Beauty Inc.", contacts: int = 2, **fields: Any):
+    """An external party (no account) that `owner` manages, with `contacts` people on file."""
+    from orgs.models import Party
+    from partnerships.models import PartyContact
+
+    fields.setdefault("kind", OrgType.RETAILER)
+    fields.setdefault("contact_name", "Vendor Operations")
+    fields.setdefault("contact_email", "vendorops@ulta.example")
+    made = Party.objects.create(owner=owner, name=name, **fields)
+    for i in range(contacts):
+        PartyContact.objects.create(party=made, name=f"Contact {i}", email=f"c{i}@ulta.example")
+    return made

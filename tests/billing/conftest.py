@@ -9,6 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -171,30 +172,81 @@ def post_event(db, client, webhook_secret, django_capture_on_commit_callbacks):
 @pytest.fixture
 def fresh_org(db):
     """fresh_org(plan="FREE") → (organization, admin user): a new tenant with one admin and a
-    partnership with LUXE BOND Distribution, like a partner that just joined."""
-    from django.contrib.auth import get_user_model
+    SUPPLIER partnership with a network's distribution subsidiary, like a partner that just
+    joined."""
+    from ..factories import OrganizationFactory, admin_of, child_org, supplier_partnership
 
-    from core.enums import TIER_FOR_PLAN
-    from orgs.models import Membership, Organization, OrganizationRelationship
-    from partnerships.models import Partnership
+    network = child_org(OrganizationFactory(root=True), name="Factory Distribution LLC")
 
-    def _make(plan: str = "FREE", code: str = "ORG-901"):
-        org = Organization.objects.create(
-            code=code,
-            name=f"Fresh Partner {code}",
-            org_type="SUPPLIER",
+    def _make(plan: str = "FREE", code: str | None = None):
+        fields = {"code": code} if code else {}
+        org = OrganizationFactory(
             plan_tier=plan,
-            partnership_tier=TIER_FOR_PLAN[plan],
             billing_mode="FREE" if plan == "FREE" else "ADD_ON",
+            org_type="SUPPLIER",
+            **fields,
         )
-        user = get_user_model().objects.create(
-            email=f"admin@{code.lower()}.example", full_name="Fresh Admin"
-        )
-        Membership.objects.create(user=user, organization=org, role="ORG_ADMIN")
-        rel = OrganizationRelationship.objects.create(
-            parent=Organization.objects.get(code="ORG-003"), child=org, type="PARTNER"
-        )
-        Partnership.objects.create(relationship=rel, role="SUPPLIER", status="ACTIVE")
-        return org, user
+        org.name = f"Fresh Partner {org.code}"
+        org.save(update_fields=["name"])
+        supplier_partnership(network, org)
+        return org, admin_of(org, full_name="Fresh Admin")
 
     return _make
+
+
+@dataclass
+class Billed:
+    """A network whose root pays for its subsidiary and, as add-ons, for two PRO partners
+    (as the seed's LUXE BOND does), plus the FREE partners and people the billing tests use."""
+
+    net: Any  # tests.factories.Network: root, dist, amazon (FREE 3PL), sephora (FREE), ...
+    member: Any  # a MEMBER of the subsidiary
+    packagepro: Any  # PRO, one extra location, billed to the root as an add-on
+    packagepro_admin: Any
+    salon: Any  # PRO, billed to the root as an add-on
+
+
+@pytest.fixture
+def billed(db) -> Billed:
+    from ..factories import (
+        OrganizationFactory,
+        PartnershipFactory,
+        SubscriptionFactory,
+        admin_of,
+        member_of,
+        network,
+        supplier_partnership,
+    )
+
+    net = network()
+    root = net.root
+    SubscriptionFactory(organization=root, payer=root, plan="ENTERPRISE")
+    SubscriptionFactory(organization=net.dist, payer=root, plan="ENTERPRISE")
+    packagepro = OrganizationFactory(
+        plan_tier="PRO",
+        billing_mode="ADD_ON",
+        extra_location_addons=1,
+        org_type="SUPPLIER",
+        name="PackagePro Manufacturing Ltd",
+    )
+    supplier_partnership(net.dist, packagepro)
+    salon = OrganizationFactory(
+        plan_tier="PRO", billing_mode="ADD_ON", org_type="CUSTOMER", name="Salon Luxe"
+    )
+    PartnershipFactory(network=net.dist, partner=salon, role="CUSTOMER")
+    for org in (packagepro, salon):
+        # As the seed has them: no Stripe customer yet (the first checkout creates one).
+        SubscriptionFactory(
+            organization=org,
+            payer=root,
+            plan="PRO",
+            stripe_customer_id="",
+            stripe_subscription_id="",
+        )
+    return Billed(
+        net=net,
+        member=member_of(net.dist, locations=[net.dallas]),
+        packagepro=packagepro,
+        packagepro_admin=admin_of(packagepro),
+        salon=salon,
+    )

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from billing.models import PlanOverride, WebhookEvent
 from orgs.models import AuditEvent
 
+from ..factories import logged_in, scope_of_user
 from .conftest import make_event
 
 
@@ -24,8 +25,8 @@ def staff_client(client, db):
     return client
 
 
-def test_staff_override_a_plan_with_an_audited_reason(staff_client, demo):
-    sephora = demo.org("ORG-102")
+def test_staff_override_a_plan_with_an_audited_reason(staff_client, billed):
+    sephora = billed.net.sephora
     r = staff_client.post(
         "/admin/billing/planoverride/add/",
         {
@@ -52,7 +53,7 @@ def test_staff_override_a_plan_with_an_audited_reason(staff_client, demo):
     assert change.after["source"] == "OVERRIDE"
 
 
-def test_staff_see_subscriptions_and_webhook_events(staff_client, demo):
+def test_staff_see_subscriptions_and_webhook_events(staff_client, billed):
     WebhookEvent.objects.create(
         stripe_event_id="evt_admin_1",
         type="invoice.paid",
@@ -61,13 +62,14 @@ def test_staff_see_subscriptions_and_webhook_events(staff_client, demo):
         status="FAILED",
         error="boom",
     )
-    assert "ORG-201" in staff_client.get("/admin/billing/subscription/").content.decode()
+    listing = staff_client.get("/admin/billing/subscription/").content.decode()
+    assert billed.packagepro.code in listing
     body = staff_client.get("/admin/billing/webhookevent/").content.decode()
     assert "evt_admin_1" in body and "Failed" in body
 
 
-def test_network_super_admin_cannot_open_billing_admin(login):
-    c = login("super@luxebond.example")
+def test_network_super_admin_cannot_open_billing_admin(client, billed):
+    c = logged_in(client, billed.net.super_admin)
     assert c.get("/admin/").status_code == 200
     for url in (
         "/admin/billing/subscription/",
@@ -86,9 +88,10 @@ class _Inbox:
         return "250 Message accepted for delivery"
 
 
-def test_payment_failed_email_over_real_smtp(settings, demo, post_event, scope_of):
-    from billing.services.checkout import checkout_start
+def test_payment_failed_email_over_real_smtp(settings, billed, post_event):
+    from billing.services import checkout as checkout_services
 
+    net = billed.net
     inbox = _Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -100,7 +103,9 @@ def test_payment_failed_email_over_real_smtp(settings, demo, post_event, scope_o
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_PORT = port
         settings.EMAIL_USE_TLS = False
-        checkout = checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
+        checkout = checkout_services.checkout_start(
+            scope=scope_of_user(net.amazon_admin), plan="PRO"
+        )
         post_event(
             make_event(
                 "checkout.session.completed",
@@ -119,6 +124,6 @@ def test_payment_failed_email_over_real_smtp(settings, demo, post_event, scope_o
         controller.stop()
     assert len(inbox.messages) == 1
     rcpt, content = inbox.messages[0]
-    assert rcpt == ["ops@amazon.example"]
-    assert "Subject: Payment failed for ORG-101 Amazon Fulfillment Services LLC" in content
+    assert rcpt == [net.amazon_admin.email]
+    assert f"Subject: Payment failed for {net.amazon.code} {net.amazon.name}" in content
     assert "falls back to FREE" in content

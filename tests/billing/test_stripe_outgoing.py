@@ -6,26 +6,33 @@ from __future__ import annotations
 import time
 
 from billing.models import Checkout, Subscription
+from orgs.models import Organization
 
+from ..factories import logged_in
 from .conftest import make_event
 
 
-def test_upgrade_creates_customer_and_checkout_session(login, demo, fake_stripe):
-    c = login("ops@amazon.example")
+def _plan(org) -> str:
+    return Organization.objects.get(pk=org.pk).plan_tier
+
+
+def test_upgrade_creates_customer_and_checkout_session(client, billed, fake_stripe):
+    net = billed.net
+    c = logged_in(client, net.amazon_admin)
     r = c.post("/billing/checkout/", {"plan": "PRO"})
     assert r.status_code == 302
     assert r["Location"].startswith("https://checkout.stripe.test/c/pay/cs_test_")
-    amazon = demo.org("ORG-101")
+    amazon = net.amazon
     checkout = Checkout.objects.get(organization=amazon)
     assert checkout.simulated is False and checkout.status == "OPEN"
     # Nothing changes until Stripe confirms the payment.
-    assert demo.org("ORG-101").plan_tier == "FREE"
+    assert _plan(amazon) == "FREE"
 
     (customer,) = fake_stripe.posts("/v1/customers")
     assert customer.headers["Authorization"] == "Bearer sk_test_billing_123"
     assert customer.headers["Idempotency-Key"] == f"customer-{amazon.public_id}"
-    assert customer.form["name"] == "ORG-101 Amazon Fulfillment Services LLC"
-    assert customer.form["email"] == "ops@amazon.example"
+    assert customer.form["name"] == f"{amazon.code} Amazon Fulfillment Services LLC"
+    assert customer.form["email"] == net.amazon_admin.email
     assert customer.form["metadata[org]"] == str(amazon.public_id)
 
     (session,) = fake_stripe.posts("/v1/checkout/sessions")
@@ -44,8 +51,8 @@ def test_upgrade_creates_customer_and_checkout_session(login, demo, fake_stripe)
     assert f["success_url"].endswith(f"/billing/checkout/{checkout.public_id}/")
 
 
-def test_addons_are_subscription_items_and_customer_is_reused(login, demo, fake_stripe):
-    c = login("admin@packagepro.example")
+def test_addons_are_subscription_items_and_customer_is_reused(client, billed, fake_stripe):
+    c = logged_in(client, billed.packagepro_admin)
     # PackagePro (PRO, 1 extra location) adds a second extra location and advanced forecasting.
     r = c.post(
         "/billing/checkout/",
@@ -73,26 +80,28 @@ def test_addons_are_subscription_items_and_customer_is_reused(login, demo, fake_
     assert len(sessions) == 2
     assert sessions[1].form["line_items[0][price_data][unit_amount]"] == "99900"
     assert sessions[0].headers["Idempotency-Key"] != sessions[1].headers["Idempotency-Key"]
-    assert demo.org("ORG-201").plan_tier == "PRO"
+    assert _plan(billed.packagepro) == "PRO"
 
 
-def test_stripe_down_is_a_clear_error_not_a_500(login, demo, fake_stripe, settings):
+def test_stripe_down_is_a_clear_error_not_a_500(client, billed, fake_stripe, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
-    c = login("ops@amazon.example")
+    c = logged_in(client, billed.net.amazon_admin)
     r = c.post("/billing/checkout/", {"plan": "PRO"})
     assert r.status_code == 400
     assert "nothing was charged" in r.content.decode()
-    assert demo.org("ORG-101").plan_tier == "FREE"
+    assert _plan(billed.net.amazon) == "FREE"
 
 
-def test_paid_checkout_confirmed_by_webhook_then_plan_changes(login, demo, fake_stripe, post_event):
-    c = login("ops@amazon.example")
+def test_paid_checkout_confirmed_by_webhook_then_plan_changes(
+    client, billed, fake_stripe, post_event
+):
+    amazon = billed.net.amazon
+    c = logged_in(client, billed.net.amazon_admin)
     c.post("/billing/checkout/", {"plan": "PRO"})
-    checkout = Checkout.objects.get(organization__code="ORG-101")
-    amazon = demo.org("ORG-101")
+    checkout = Checkout.objects.get(organization=amazon)
     # The return page waits for the confirmation; it does not change the plan.
     page = c.get(f"/billing/checkout/{checkout.public_id}/").content.decode()
-    assert "Waiting for Stripe" in page and demo.org("ORG-101").plan_tier == "FREE"
+    assert "Waiting for Stripe" in page and _plan(amazon) == "FREE"
     fake_stripe.subscriptions["sub_live_1"] = {
         "status": "active",
         "customer": "cus_x",
@@ -110,18 +119,18 @@ def test_paid_checkout_confirmed_by_webhook_then_plan_changes(login, demo, fake_
         created=int(time.time()),
     )
     assert post_event(event).status_code == 200
-    assert demo.org("ORG-101").plan_tier == "PRO"
+    assert _plan(amazon) == "PRO"
     # A simulated confirmation is refused while Stripe is configured.
     r = c.post(f"/billing/checkout/{checkout.public_id}/")
     assert r.status_code == 400
 
 
 def test_upgrade_through_a_new_checkout_cancels_the_old_subscription(
-    login, demo, fake_stripe, post_event
+    client, billed, fake_stripe, post_event
 ):
-    packagepro = demo.org("ORG-201")
+    packagepro = billed.packagepro
     Subscription.objects.filter(organization=packagepro).update(stripe_subscription_id="sub_old")
-    c = login("admin@packagepro.example")
+    c = logged_in(client, billed.packagepro_admin)
     c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
     checkout = Checkout.objects.get(organization=packagepro)
     fake_stripe.subscriptions["sub_new"] = {

@@ -1,45 +1,34 @@
-"""Upgrade end to end through the simulated checkout, and the downgrade back: Amazon."""
+"""Upgrade end to end through the simulated checkout, and the downgrade back: a FREE 3PL."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from billing.models import Checkout, PlanChange
-from billing.services.checkout import checkout_start
-from billing.services.dunning import subscription_cancel
+from billing.services import checkout as checkout_services
+from billing.services import dunning as dunning_services
 from core.entitlements import Feature, check_sku_limit
-from inventory.ledger import Posting, stock_post
 from inventory.models import Product, StockBalance
 from orgs.audit import AuditEvent
-from orgs.models import Location
+from orgs.models import Location, Organization
 from partnerships.models import Partnership
 
-
-def _luxebond_stock_at_loc101(demo) -> None:
-    product = Product.objects.get(sku="LB-SER-001", owner__code="ORG-003")
-    stock_post(
-        scope=None,
-        postings=[
-            Posting(demo.org("ORG-003").pk, product.pk, demo.loc("LOC-101").pk, Decimal("120"))
-        ],
-        kind="OPENING",
-        idempotency_key="test-upgrade-opening-loc101",
-    )
+from ..factories import StockBalanceFactory, logged_in, scope_of_user
 
 
-def _sees_loc101_stock(scope) -> bool:
-    return (
-        StockBalance.objects.visible_to(scope)
-        .filter(location__code="LOC-101", owner__code="ORG-003")
-        .exists()
-    )
+def _sees_network_stock_at_fba(scope, net) -> bool:
+    return StockBalance.objects.visible_to(scope).filter(location=net.fba, owner=net.dist).exists()
+
+
+def _plan(org) -> str:
+    return Organization.objects.get(pk=org.pk).plan_tier
 
 
 def test_amazon_upgrades_to_pro_and_back(
-    login, demo, scope_of, django_capture_on_commit_callbacks, mailoutbox
+    client, billed, django_capture_on_commit_callbacks, mailoutbox
 ):
-    _luxebond_stock_at_loc101(demo)
-    c = login("ops@amazon.example")
+    net = billed.net
+    # The subsidiary's stock at the FBA site the 3PL shares with it.
+    StockBalanceFactory(product=net.serum, location=net.fba, quantity=120)
+    c = logged_in(client, net.amazon_admin)
     # FREE: the banner, the upgrade page naming PRO, no own locations.
     page = c.get("/billing/plan/").content.decode()
     assert "Upgrade to PRO" in page and 'data-testid="upgrade-PRO"' in page
@@ -48,17 +37,17 @@ def test_amazon_upgrades_to_pro_and_back(
     assert c.post("/locations/new/", {"name": "Amazon own", "kind": "WAREHOUSE"}).status_code == 403
 
     r = c.post("/billing/checkout/", {"plan": "PRO"})
-    checkout = Checkout.objects.get(organization__code="ORG-101")
+    checkout = Checkout.objects.get(organization=net.amazon)
     assert r.status_code == 302 and r["Location"] == f"/billing/checkout/{checkout.public_id}/"
     page = c.get(r["Location"]).content.decode()
     assert "Simulated checkout" in page and "$199.00/mo" in page
-    assert demo.org("ORG-101").plan_tier == "FREE"  # not before the confirmation
+    assert _plan(net.amazon) == "FREE"  # not before the confirmation
 
     with django_capture_on_commit_callbacks(execute=True):
         r = c.post(f"/billing/checkout/{checkout.public_id}/")
         c.post(f"/billing/checkout/{checkout.public_id}/")  # a double click
     assert r.status_code == 302
-    amazon = demo.org("ORG-101")
+    amazon = Organization.objects.get(pk=net.amazon.pk)
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "PRO",
         "BASIC",
@@ -73,7 +62,7 @@ def test_amazon_upgrades_to_pro_and_back(
     )
     assert any("is now on the PRO plan" in m.subject for m in mailoutbox)
 
-    scope = scope_of("ops@amazon.example")
+    scope = scope_of_user(net.amazon_admin)
     assert scope.has(Feature.PRODUCTS_CREATE) and scope.has(Feature.PARTNERSHIPS_CREATE)
     assert scope.has(Feature.PURCHASE_ORDERS_CREATE)
     assert "Upgrade to PRO" not in c.get("/dashboard/").content.decode()
@@ -96,19 +85,19 @@ def test_amazon_upgrades_to_pro_and_back(
     # Own products within the SKU allowance (the products app enforces it with check_sku_limit).
     check_sku_limit(scope, Product.objects.visible_to(scope).filter(owner=amazon).count())
     Product.objects.create(owner=amazon, sku="AMZ-BOX-01", name="Amazon shipping box")
-    # The partnership is intact: LUXE BOND's stock at LOC-101 is still visible.
-    assert _sees_loc101_stock(scope)
-    assert "LOC-101" in c.get("/locations/").content.decode()
+    # The partnership is intact: the network's stock at the shared FBA site is still visible.
+    assert _sees_network_stock_at_fba(scope, net)
+    assert net.fba.code in c.get("/locations/").content.decode()
 
     # Downgrade (cancellation): FREE again, nothing deleted, own data read-only.
-    subscription_cancel(scope=None, org=amazon, reason="test downgrade")
+    dunning_services.subscription_cancel(scope=None, org=amazon, reason="test downgrade")
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "FREE",
         "PARTNER_ONLY",
         "FREE",
     )
-    scope = scope_of("ops@amazon.example")
+    scope = scope_of_user(net.amazon_admin)
     assert Product.objects.filter(owner=amazon, sku="AMZ-BOX-01").exists()
     assert Location.objects.filter(pk=own.pk, is_active=True).exists()
     assert not scope.has(Feature.PRODUCTS_CREATE)  # product writes answer 403: read-only
@@ -116,13 +105,11 @@ def test_amazon_upgrades_to_pro_and_back(
     plan_page = c.get("/billing/plan/").content.decode()
     assert "1 of 0" in plan_page and "over the limit" in plan_page
     assert Product.objects.visible_to(scope).filter(sku="AMZ-BOX-01").exists()  # still readable
-    assert _sees_loc101_stock(scope)
+    assert _sees_network_stock_at_fba(scope, net)
     assert Partnership.objects.filter(relationship__child=amazon, status="ACTIVE").count() == 1
 
 
-def test_location_add_on_at_the_boundary(
-    client, fresh_org, demo, django_capture_on_commit_callbacks
-):
+def test_location_add_on_at_the_boundary(client, fresh_org, django_capture_on_commit_callbacks):
     org, user = fresh_org("PRO")
     client.force_login(user)
     assert (
@@ -154,35 +141,38 @@ def test_location_add_on_at_the_boundary(
     assert Location.objects.filter(operator=org).count() == 2
 
 
-def test_checkout_bad_input_is_a_form_error(login, demo):
-    c = login("admin@packagepro.example")
+def test_checkout_bad_input_is_a_form_error(client, billed):
+    c = logged_in(client, billed.packagepro_admin)
     r = c.post("/billing/checkout/", {"plan": "FREE"})
     assert r.status_code == 400
     r = c.post("/billing/checkout/", {"plan": "PRO"})  # already PRO with these add-ons
     assert r.status_code == 400 and "already has the PRO plan" in r.content.decode()
     r = c.post("/billing/checkout/", {"plan": "PRO", "extra_location_addons": "-3"})
     assert r.status_code == 400
-    assert not Checkout.objects.filter(organization__code="ORG-201").exists()
+    assert not Checkout.objects.filter(organization=billed.packagepro).exists()
 
 
-def test_members_see_their_tier_but_cannot_buy(login, demo):
-    c = login("member@dist.luxebond.example")
+def test_members_see_their_tier_but_cannot_buy(client, billed):
+    c = logged_in(client, billed.member)
     page = c.get("/billing/plan/").content.decode()
     assert "ENTERPRISE" in page and "unlimited" in page
     assert c.post("/billing/checkout/", {"plan": "ENTERPRISE"}).status_code == 403
 
 
-def test_checkout_of_another_org_is_404(login, demo, scope_of):
-    checkout = checkout_start(scope=scope_of("ops@amazon.example"), plan="PRO")
-    c = login("vmi@sephora.example")
+def test_checkout_of_another_org_is_404(client, billed):
+    net = billed.net
+    checkout = checkout_services.checkout_start(scope=scope_of_user(net.amazon_admin), plan="PRO")
+    c = logged_in(client, net.sephora_admin)
     assert c.get(f"/billing/checkout/{checkout.public_id}/").status_code == 404
     assert c.post(f"/billing/checkout/{checkout.public_id}/").status_code == 404
-    assert demo.org("ORG-101").plan_tier == "FREE"
+    assert _plan(net.amazon) == "FREE"
 
 
-def test_pro_to_enterprise_and_forecasting_add_on(login, demo, django_capture_on_commit_callbacks):
-    c = login("admin@packagepro.example")
-    packagepro = demo.org("ORG-201")
+def test_pro_to_enterprise_and_forecasting_add_on(
+    client, billed, django_capture_on_commit_callbacks
+):
+    c = logged_in(client, billed.packagepro_admin)
+    packagepro = billed.packagepro
     own_add = f"/network/orgs/{packagepro.public_id}/add/"
     assert c.get(own_add).status_code == 403
     # The advanced forecasting add-on on PRO (keeps the paid extra location).
@@ -204,5 +194,6 @@ def test_pro_to_enterprise_and_forecasting_add_on(login, demo, django_capture_on
     assert (packagepro.extra_location_addons, packagepro.advanced_forecasting_addon) == (0, False)
     assert packagepro.billing_mode == "ADD_ON"
     assert c.get(own_add).status_code == 200
-    body = login("super@luxebond.example").get("/billing/").content.decode()
-    assert 'data-testid="grand-total">$2,197/mo' in body  # 999 + 999 + 199
+    body = logged_in(client, billed.net.super_admin).get("/billing/").content.decode()
+    # the root's 999 + the partner now on ENTERPRISE 999 + the other PRO partner's 199
+    assert 'data-testid="grand-total">$2,197/mo' in body

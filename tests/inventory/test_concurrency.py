@@ -10,7 +10,9 @@ import pytest
 from django.db import close_old_connections, connection
 
 from inventory.ledger import InsufficientStock, Posting, stock_post
-from inventory.models import LedgerBatch, Product, StockBalance, StockMovement
+from inventory.models import LedgerBatch, StockBalance, StockMovement
+
+from ..factories import LocationFactory, OrganizationFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
@@ -39,11 +41,10 @@ def _run(n, target):
 
 
 def _setup():
-    from orgs.models import Location, Organization
-
-    owner = Organization.objects.get(code="ORG-301")
-    product = Product.objects.create(owner=owner, sku="CONC-1", name="Concurrent", price=1)
-    location = Location.objects.get(code="LOC-301")
+    """A PRO organization's new product at its own warehouse, no stock yet."""
+    owner = OrganizationFactory(plan_tier="PRO")
+    product = ProductFactory(owner=owner, sku="CONC-1", name="Concurrent", price=1)
+    location = LocationFactory(operator=owner)
     return owner, product, location
 
 

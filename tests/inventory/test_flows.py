@@ -4,12 +4,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from inventory.models import LedgerBatch, Product, StockBalance, StockMovement
+from orgs.models import Location
+
+from ..factories import (
+    LocationFactory,
+    Network,
+    OrganizationFactory,
+    ProductFactory,
+    StockBalanceFactory,
+    admin_of,
+    child_org,
+    logged_in,
+    member_of,
+    network,
+    scope_of_user,
+)
 
 
 def _on_hand(owner, sku, location, lot=None) -> Decimal:
@@ -19,7 +37,78 @@ def _on_hand(owner, sku, location, lot=None) -> Decimal:
     return sum((b.quantity for b in qs), Decimal(0))
 
 
-def test_create_and_edit_product_with_image_and_specs(login, demo, tmp_path, settings):
+def _in(days: int) -> dt.date:
+    return dt.date.today() + dt.timedelta(days=days)
+
+
+@dataclass
+class World:
+    net: Network  # the distribution subsidiary `dist`, its admin, Dallas, LA and Edison
+    miami: Location
+    member: Any  # a MEMBER of the subsidiary, granted Dallas only
+    packagepro: Any  # a PRO supplier with one product
+    packagepro_admin: Any
+    mfg: Any  # a sibling manufacturing subsidiary with a bulk product and its components
+    mfg_admin: Any
+
+
+@pytest.fixture
+def w(db) -> World:
+    """Stock of the subsidiary, by site: LA holds serum lot SER001-L2400 (expires in 25 days);
+    Dallas two cream lots; Edison two lots of a second serum; Miami serum lot SER001-L2500 (in
+    250 days) and cream. A year ago sunscreen arrived at Dallas (the snapshot's history)."""
+    net = network()
+    dist = net.dist
+    miami = LocationFactory(operator=dist, name="Miami Warehouse", city="Miami")
+    ser2 = ProductFactory(owner=dist, sku="LB-SER-002", name="Serum 2", price=Decimal("62.00"))
+    for product, location, qty, lot, expiry in [
+        (net.serum, net.la, 40, "SER001-L2400", _in(25)),
+        (net.cream, net.dallas, 30, "CRM-A", _in(60)),
+        (net.cream, net.dallas, 30, "CRM-B", _in(200)),
+        (ser2, net.edison, 20, "S2-A", _in(90)),
+        (ser2, net.edison, 50, "S2-B", _in(300)),
+        (net.serum, miami, 60, "SER001-L2500", _in(250)),
+        (net.cream, miami, 25, "CRM-M", _in(180)),
+    ]:
+        StockBalanceFactory(
+            product=product, location=location, quantity=qty, lot=lot, expiry=expiry
+        )
+    StockBalanceFactory(
+        product=net.sun,
+        location=net.dallas,
+        quantity=10,
+        occurred_at=timezone.now() - dt.timedelta(days=365),
+    )
+    packagepro = OrganizationFactory(plan_tier="PRO", org_type="SUPPLIER", name="PackagePro")
+    ProductFactory(owner=packagepro, sku="PP-BTL-030", name="Amber bottle 30ml")
+    mfg = child_org(net.root, org_type="MANUFACTURER", name="Factory Manufacturing LLC")
+    for sku in ("FG-SER-001-BULK", "RM-VITC-001", "PK-BTL-030", "PK-LBL-001"):
+        ProductFactory(owner=mfg, sku=sku)
+    return World(
+        net=net,
+        miami=miami,
+        member=member_of(dist, locations=[net.dallas]),
+        packagepro=packagepro,
+        packagepro_admin=admin_of(packagepro),
+        mfg=mfg,
+        mfg_admin=admin_of(mfg),
+    )
+
+
+@pytest.fixture
+def login(client, w):
+    """login("admin") → the test client, logged in as the subsidiary's admin ("admin"), its
+    member ("member"), PackagePro's admin ("packagepro") or the manufacturer's ("mfg")."""
+    people = {
+        "admin": w.net.admin,
+        "member": w.member,
+        "packagepro": w.packagepro_admin,
+        "mfg": w.mfg_admin,
+    }
+    return lambda who: logged_in(client, people[who])
+
+
+def test_create_and_edit_product_with_image_and_specs(login, w, tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path)
     from io import BytesIO
 
@@ -27,7 +116,7 @@ def test_create_and_edit_product_with_image_and_specs(login, demo, tmp_path, set
 
     buf = BytesIO()
     Image.new("RGB", (4, 4), "red").save(buf, "PNG")
-    c = login("admin@packagepro.example")
+    c = login("packagepro")
     r = c.post(
         "/products/new/",
         {
@@ -42,7 +131,7 @@ def test_create_and_edit_product_with_image_and_specs(login, demo, tmp_path, set
         },
     )
     assert r.status_code == 302
-    product = Product.objects.get(owner=demo.org("ORG-201"), sku="PP-CAP-024")
+    product = Product.objects.get(owner=w.packagepro, sku="PP-CAP-024")
     assert product.specifications == {"Neck": "24/410", "Material": "PP"}
     assert product.image.name.startswith("products/") and (tmp_path / product.image.name).exists()
     page = c.get(f"/products/{product.public_id}/").content.decode()
@@ -70,9 +159,9 @@ def test_create_and_edit_product_with_image_and_specs(login, demo, tmp_path, set
     assert r.status_code == 400 and "already exists" in r.content.decode()
 
 
-def test_bill_of_materials(login, demo):
-    c = login("admin@mfg.luxebond.example")
-    fg = Product.objects.get(owner=demo.org("ORG-002"), sku="FG-SER-001-BULK")
+def test_bill_of_materials(login, w):
+    c = login("mfg")
+    fg = Product.objects.get(owner=w.mfg, sku="FG-SER-001-BULK")
     r = c.post(
         f"/products/{fg.public_id}/edit/",
         {"action": "bom", "lines": "RM-VITC-001 0.004\nPK-BTL-030 1\nPK-LBL-001 2"},
@@ -85,27 +174,27 @@ def test_bill_of_materials(login, demo):
     assert fg.bom_lines.count() == 3
 
 
-def test_csv_import_creates_and_updates(login, demo):
-    c = login("admin@packagepro.example")
+def test_csv_import_creates_and_updates(login, w):
+    c = login("packagepro")
     data = (
         b"sku,name,price,cost,unit_of_measure\n"
         b"PP-NEW-001,New tray,1.10,0.50,EA\nPP-BTL-030,Amber bottle 30ml v2,0.49,0.31,EA\n"
     )
     r = c.post("/products/import/", {"file": SimpleUploadedFile("p.csv", data)})
     assert r.status_code == 302
-    owner = demo.org("ORG-201")
+    owner = w.packagepro
     assert Product.objects.get(owner=owner, sku="PP-NEW-001").price == Decimal("1.10")
     assert Product.objects.get(owner=owner, sku="PP-BTL-030").name == "Amber bottle 30ml v2"
 
 
-def test_adjustment_with_reason_posts_one_movement_and_double_click_posts_once(login, demo):
-    c = login("admin@dist.luxebond.example")
-    owner, loc = demo.org("ORG-003"), demo.loc("LOC-002")
+def test_adjustment_with_reason_posts_one_movement_and_double_click_posts_once(login, w):
+    c = login("admin")
+    owner, loc = w.net.dist, w.net.la
     serum = Product.objects.get(owner=owner, sku="LB-SER-001")
     lot = StockBalance.objects.filter(owner=owner, product=serum, location=loc).first()
     before = _on_hand(owner, "LB-SER-001", loc, lot.lot)
     data = {
-        "location": "LOC-002",
+        "location": loc.code,
         "product": serum.public_id,
         "quantity": "-3",
         "lot": lot.lot,
@@ -121,25 +210,25 @@ def test_adjustment_with_reason_posts_one_movement_and_double_click_posts_once(l
     assert batch.reason == "DAMAGED: crushed carton" and batch.movements.count() == 1
 
 
-def test_member_adjusts_only_at_granted_location(login, demo):
-    c = login("member@dist.luxebond.example")
-    serum = Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
+def test_member_adjusts_only_at_granted_location(login, w):
+    c = login("member")
+    serum = Product.objects.get(owner=w.net.dist, sku="LB-SER-001")
     ok = {
-        "location": "LOC-001",
+        "location": w.net.dallas.code,
         "product": serum.public_id,
         "quantity": "2",
         "reason_code": "FOUND",
         "key": "m1",
     }
     assert c.post("/inventory/adjust/", ok).status_code == 302
-    r = c.post("/inventory/adjust/", ok | {"location": "LOC-002", "key": "m2"})
-    assert r.status_code == 400  # LOC-002 is not a choice for this member
+    r = c.post("/inventory/adjust/", ok | {"location": w.net.la.code, "key": "m2"})
+    assert r.status_code == 400  # LA is not a choice for this member
     assert not LedgerBatch.objects.filter(idempotency_key__endswith=":m2").exists()
 
 
-def test_transfer_fefo_out_in_transit_then_in(login, demo):
-    c = login("admin@dist.luxebond.example")
-    owner, src, dst = demo.org("ORG-003"), demo.loc("LOC-003"), demo.loc("LOC-004")
+def test_transfer_fefo_out_in_transit_then_in(login, w):
+    c = login("admin")
+    owner, src, dst = w.net.dist, w.net.edison, w.miami
     serum = Product.objects.get(owner=owner, sku="LB-SER-002")
     lots = list(
         StockBalance.objects.filter(owner=owner, product=serum, location=src).order_by("expiry")
@@ -149,8 +238,8 @@ def test_transfer_fefo_out_in_transit_then_in(login, demo):
     r = c.post(
         "/inventory/transfers/new/",
         {
-            "from_location": "LOC-003",
-            "to_location": "LOC-004",
+            "from_location": src.code,
+            "to_location": dst.code,
             "product": serum.public_id,
             "quantity": str(qty),
             "key": "t-1",
@@ -168,39 +257,36 @@ def test_transfer_fefo_out_in_transit_then_in(login, demo):
     assert _on_hand(owner, "LB-SER-002", dst) == dst_before + qty
     assert "Received" in c.get(transfer_url).content.decode()
     kinds = set(
-        StockMovement.objects.filter(batch__reference="LOC-003→LOC-004").values_list(
+        StockMovement.objects.filter(batch__reference=f"{src.code}→{dst.code}").values_list(
             "kind", flat=True
         )
     )
     assert kinds == {"TRANSFER_OUT", "TRANSFER_IN"}
 
 
-def test_fefo_pick_suggests_first_expiring_lot(login, demo):
-    owner, loc = demo.org("ORG-003"), demo.loc("LOC-001")
+def test_fefo_pick_suggests_first_expiring_lot(login, w):
+    owner, loc = w.net.dist, w.net.dallas
     serum = Product.objects.get(owner=owner, sku="LB-CRM-001")
     lots = list(
         StockBalance.objects.filter(owner=owner, product=serum, location=loc).order_by("expiry")
     )
-    r = login("admin@dist.luxebond.example").get(
-        f"/inventory/pick/?location=LOC-001&product={serum.public_id}&quantity=1"
+    r = login("admin").get(
+        f"/inventory/pick/?location={loc.code}&product={serum.public_id}&quantity=1"
     )
     table = r.content.decode().split('data-testid="pick-table"')[1]
     assert lots[0].lot in table and lots[1].lot not in table
 
 
-def test_stock_take_variance_review_and_one_batch(login, demo):
-    c = login("admin@dist.luxebond.example")
-    r = c.post("/inventory/counts/new/", {"location": "LOC-004", "kind": "STOCK_TAKE"})
+def test_stock_take_variance_review_and_one_batch(login, w):
+    c = login("admin")
+    r = c.post("/inventory/counts/new/", {"location": w.miami.code, "kind": "STOCK_TAKE"})
     assert r.status_code == 302
     url = r["Location"]
     from inventory.models import StockCount
 
     count = StockCount.objects.get(public_id=url.rstrip("/").split("/")[-1])
     lines = list(count.lines.all())
-    assert (
-        len(lines)
-        == StockBalance.objects.filter(location=demo.loc("LOC-004")).exclude(quantity=0).count()
-    )
+    assert len(lines) == StockBalance.objects.filter(location=w.miami).exclude(quantity=0).count()
     data = {f"line-{line.pk}": str(line.expected) for line in lines}
     data[f"line-{lines[0].pk}"] = str(lines[0].expected - 7)
     data[f"line-{lines[1].pk}"] = str(lines[1].expected + 2)
@@ -222,14 +308,14 @@ def test_stock_take_variance_review_and_one_batch(login, demo):
     assert LedgerBatch.objects.filter(idempotency_key=f"count:{count.public_id}").count() == 1
 
 
-def test_cycle_count_needs_products_and_blank_lines_block_posting(login, demo):
-    c = login("admin@dist.luxebond.example")
-    r = c.post("/inventory/counts/new/", {"location": "LOC-004", "kind": "CYCLE"})
+def test_cycle_count_needs_products_and_blank_lines_block_posting(login, w):
+    c = login("admin")
+    r = c.post("/inventory/counts/new/", {"location": w.miami.code, "kind": "CYCLE"})
     assert r.status_code == 400 and "Choose the products" in r.content.decode()
-    serum = Product.objects.get(owner=demo.org("ORG-003"), sku="LB-SER-001")
+    serum = Product.objects.get(owner=w.net.dist, sku="LB-SER-001")
     r = c.post(
         "/inventory/counts/new/",
-        {"location": "LOC-004", "kind": "CYCLE", "products": [serum.public_id]},
+        {"location": w.miami.code, "kind": "CYCLE", "products": [serum.public_id]},
     )
     url = r["Location"]
     r = c.post(url, {"action": "post"})
@@ -237,17 +323,17 @@ def test_cycle_count_needs_products_and_blank_lines_block_posting(login, demo):
 
 
 def test_expiring_report_lists_lots_within_days(login):
-    c = login("admin@dist.luxebond.example")
+    c = login("admin")
     soon = c.get("/inventory/expiring/?days=30&product=LB-SER-001").content.decode()
     later = c.get("/inventory/expiring/?days=400&product=LB-SER-001").content.decode()
     assert "SER001-L2400" in soon  # LB-SER-001's older lot expires in 25 days
     assert "SER001-L2500" not in soon and "SER001-L2500" in later
 
 
-def test_snapshot_from_ledger_differs_from_today_after_a_movement(login, demo, scope_of, key):
+def test_snapshot_from_ledger_differs_from_today_after_a_movement(login, w, key):
     from inventory import selectors
 
-    scope = scope_of("admin@dist.luxebond.example")
+    scope = scope_of_user(w.net.admin)
     year_ago = dt.date.today() - dt.timedelta(days=340)
     old = {
         (r["location__code"], r["product__sku"], r["lot"]): r["units"]
@@ -265,9 +351,7 @@ def test_snapshot_from_ledger_differs_from_today_after_a_movement(login, demo, s
         .select_related("location", "product")
     }
     assert today == balances
-    r = login("admin@dist.luxebond.example").get(
-        f"/inventory/reports/snapshot/?date={year_ago.isoformat()}"
-    )
+    r = login("admin").get(f"/inventory/reports/snapshot/?date={year_ago.isoformat()}")
     assert (
         r.status_code == 200
         and f"Inventory snapshot at {year_ago.isoformat()}" in r.content.decode()
@@ -275,12 +359,12 @@ def test_snapshot_from_ledger_differs_from_today_after_a_movement(login, demo, s
 
 
 def test_valuation_states_cost_method_for_owner(login):
-    text = login("admin@dist.luxebond.example").get("/inventory/reports/valuation/").content
+    text = login("admin").get("/inventory/reports/valuation/").content
     assert b"Standard cost" in text and b"Value at cost" in text
 
 
 @pytest.mark.parametrize("fmt", ["csv", "pdf"])
 def test_report_downloads(login, fmt):
-    r = login("admin@dist.luxebond.example").get(f"/inventory/reports/valuation/?format={fmt}")
+    r = login("admin").get(f"/inventory/reports/valuation/?format={fmt}")
     assert r.status_code == 200
     assert r["Content-Disposition"].startswith("attachment;")

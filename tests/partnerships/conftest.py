@@ -5,6 +5,8 @@ import re
 import pytest
 from django.core import mail
 
+from ..factories import Network, logged_in, network
+
 LINK = re.compile(r"https?://[^\s\"<>]+/invitations/([^/\s\"<>]+)/")
 
 
@@ -16,27 +18,34 @@ def token_from(message) -> str:
 
 
 @pytest.fixture
-def invite(login, demo, django_capture_on_commit_callbacks):
-    """invite(email=..., **fields) → (response, token); posts /partnerships/invite/ as an admin."""
+def net(db) -> Network:
+    return network()
 
-    def _invite(*, as_email="admin@dist.luxebond.example", locations=("LOC-003",), **fields):
-        client = login(as_email)
+
+@pytest.fixture
+def invite(client, net, django_capture_on_commit_callbacks):
+    """invite(email=..., **fields) → (response, token); posts /partnerships/invite/ as an admin
+    (`as_user`, default the subsidiary's admin, for `network_org`, default the subsidiary),
+    sharing `locations` (default the subsidiary's Edison warehouse)."""
+
+    def _invite(*, as_user=None, locations=None, **fields):
+        client_ = logged_in(client, as_user or net.admin)
+        shared = (net.edison,) if locations is None else locations
         data = {
-            "network_org": fields.pop("network_org", None)
-            or demo.org("ORG-003" if "dist" in as_email else "ORG-201").pk,
+            "network_org": fields.pop("network_org", None) or net.dist.pk,
             "company_name": "Glow Freight Co",
             "email": "ops@glowfreight.example",
             "relationship_type": "PARTNER",
             "role": "THREE_PL",
             "terms": "Cross-dock services, net 30.",
-            "shared_locations": [demo.loc(code).pk for code in locations],
+            "shared_locations": [loc.pk for loc in shared],
         }
         data.update(fields)
         before = len(mail.outbox)
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/partnerships/invite/", data)
+            response = client_.post("/partnerships/invite/", data)
         token = token_from(mail.outbox[-1]) if len(mail.outbox) > before else None
-        client.logout()
+        client_.logout()
         return response, token
 
     return _invite

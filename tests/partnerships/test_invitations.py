@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
-from orgs.models import AuditEvent, Membership, Organization, OrganizationRelationship, Party
+from orgs.models import AuditEvent, Membership, Organization, OrganizationRelationship
 from partnerships.models import Invitation, InvitationStatus, Partnership
+
+from ..factories import OrganizationFactory, logged_in, member_of, party, supplier_partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +34,13 @@ def _world() -> tuple[int, int, int, int, int]:
     )
 
 
-def test_invite_sends_html_and_text_email_with_signed_link(invite):
+def test_invite_sends_html_and_text_email_with_signed_link(net, invite):
     response, token = invite()
     assert response.status_code == 302
     message = mail.outbox[-1]
     assert message.to == ["ops@glowfreight.example"]
-    assert "LUXE BOND Distribution LLC" in message.subject
-    assert "LOC-003" in message.body
+    assert net.dist.name in message.subject
+    assert net.edison.code in message.body
     html = message.alternatives[0][0]
     assert f"/invitations/{token}/" in html
     invitation = Invitation.objects.get(email="ops@glowfreight.example")
@@ -49,9 +51,9 @@ def test_invite_sends_html_and_text_email_with_signed_link(invite):
 
 
 def test_new_partner_registers_and_sees_exactly_shared_locations(
-    invite, client, django_capture_on_commit_callbacks
+    net, invite, client, django_capture_on_commit_callbacks
 ):
-    _, token = invite(locations=("LOC-003", "LOC-004"))
+    _, token = invite(locations=(net.edison, net.la))
     url = f"/invitations/{token}/"
     world = _world()
     page = client.get(url)
@@ -72,38 +74,40 @@ def test_new_partner_registers_and_sees_exactly_shared_locations(
     assert partnership.status == "ACTIVE"
     assert partnership.relationship.status == "ACTIVE"
     welcome = client.get(response["Location"]).content.decode()
-    assert "LOC-003" in welcome and "Upgrade" in welcome
+    assert net.edison.code in welcome and "Upgrade" in welcome
     locations = client.get("/locations/").content.decode()
     codes = {
         w for w in locations.replace("<", " ").replace(">", " ").split() if w.startswith("LOC-")
     }
-    assert codes == {"LOC-003", "LOC-004"}
+    assert codes == {net.edison.code, net.la.code}
     # The inviter hears about it.
     assert any("accepted" in m.subject for m in mail.outbox)
 
 
-def test_existing_account_links_a_third_customer(invite, client, demo):
-    """admin@packagepro.example accepts MedSupply-like third invitation into ORG-201."""
+def test_existing_account_links_a_third_customer(net, invite, client):
+    """The supplier's admin (already a partner of another network) accepts into its own org."""
+    supplier = net.supplier
+    third = OrganizationFactory(root=True, name="TechComponents Inc")
+    supplier_partnership(third, supplier)  # a partner of two networks already
     _, token = invite(
-        email="admin@packagepro.example", company_name="PackagePro", role="SUPPLIER", locations=()
+        email=net.supplier_admin.email, company_name="PackagePro", role="SUPPLIER", locations=()
     )
     url = f"/invitations/{token}/"
     anonymous = client.get(url).content.decode()
     assert "Log in to accept" in anonymous
-    client.force_login(demo.user("admin@packagepro.example"))
+    client.force_login(net.supplier_admin)
     orgs_before = Organization.objects.count()
-    response = client.post(url, {"organization": demo.org("ORG-201").pk})
+    response = client.post(url, {"organization": supplier.pk})
     assert response.status_code == 302
     assert Organization.objects.count() == orgs_before
-    packagepro = demo.org("ORG-201")
     partners_of = set(
-        Partnership.objects.filter(relationship__child=packagepro, status="ACTIVE").values_list(
+        Partnership.objects.filter(relationship__child=supplier, status="ACTIVE").values_list(
             "relationship__parent__code", flat=True
         )
     )
-    assert partners_of == {"ORG-002", "ORG-003", "ORG-401", "ORG-402"}
+    assert partners_of == {net.other_root.code, third.code, net.dist.code}
     listing = client.get("/partnerships/").content.decode()
-    assert "LUXE BOND Distribution LLC" in listing and "MedSupply Co" in listing
+    assert net.dist.name in listing and net.other_root.name in listing
 
 
 def test_reused_link_is_gone_and_creates_nothing(invite, client):
@@ -137,10 +141,10 @@ def test_expiry_is_configurable(invite, settings):
     assert timedelta(days=1, hours=23) < invitation.expires_at - timezone.now() <= timedelta(days=2)
 
 
-def test_revoked_link(invite, client, login):
+def test_revoked_link(net, invite, client):
     _, token = invite()
     invitation = Invitation.objects.get(email="ops@glowfreight.example")
-    admin = login("admin@dist.luxebond.example")
+    admin = logged_in(client, net.admin)
     admin.post(f"/partnerships/invitations/{invitation.public_id}/revoke/")
     admin.logout()
     world = _world()
@@ -161,13 +165,13 @@ def test_tampered_link(invite, client):
 
 
 def test_resend_issues_a_new_link_and_kills_the_old(
-    invite, login, client, django_capture_on_commit_callbacks
+    net, invite, client, django_capture_on_commit_callbacks
 ):
     from tests.partnerships.conftest import token_from
 
     _, old = invite()
     invitation = Invitation.objects.get(email="ops@glowfreight.example")
-    admin = login("admin@dist.luxebond.example")
+    admin = logged_in(client, net.admin)
     with django_capture_on_commit_callbacks(execute=True):
         admin.post(f"/partnerships/invitations/{invitation.public_id}/resend/")
     new = token_from(mail.outbox[-1])
@@ -177,9 +181,9 @@ def test_resend_issues_a_new_link_and_kills_the_old(
     assert client.get(f"/invitations/{new}/").status_code == 200
 
 
-def test_wrong_logged_in_email_is_refused(invite, login):
+def test_wrong_logged_in_email_is_refused(net, invite, client):
     _, token = invite()
-    other = login("ops@amazon.example")
+    other = logged_in(client, net.amazon_admin)
     page = other.get(f"/invitations/{token}/").content.decode()
     assert "sent to <strong>ops@glowfreight.example</strong>" in page
     world = _world()
@@ -189,24 +193,24 @@ def test_wrong_logged_in_email_is_refused(invite, login):
     assert Invitation.objects.get(email="ops@glowfreight.example").status == "PENDING"
 
 
-def test_existing_email_must_log_in_rather_than_register(invite, client):
-    # PackagePro: an existing account that is not yet a partner of the inviting ORG-003.
-    _, token = invite(email="admin@packagepro.example", company_name="PackagePro")
+def test_existing_email_must_log_in_rather_than_register(net, invite, client):
+    # The supplier: an existing account that is not yet a partner of the inviting subsidiary.
+    _, token = invite(email=net.supplier_admin.email, company_name="PackagePro")
     world = _world()
     response = client.post(f"/invitations/{token}/", NEW)
     assert response.status_code == 200 and "Log in to accept" in response.content.decode()
     assert _world() == world
 
 
-def test_free_org_cannot_invite_by_direct_post(login, demo):
-    client = login("ops@amazon.example")
+def test_free_org_cannot_invite_by_direct_post(net, client):
+    client = logged_in(client, net.amazon_admin)
     listing = client.get("/partnerships/").content.decode()
     assert 'data-testid="invite-upgrade"' in listing and "invite-button" not in listing
     count = Invitation.objects.count()
     response = client.post(
         "/partnerships/invite/",
         {
-            "network_org": demo.org("ORG-101").pk,
+            "network_org": net.amazon.pk,
             "company_name": "X",
             "email": "x@x.example",
             "relationship_type": "PARTNER",
@@ -219,10 +223,12 @@ def test_free_org_cannot_invite_by_direct_post(login, demo):
     assert Invitation.objects.count() == count
 
 
-def test_member_cannot_invite(login):
-    response = login("member@dist.luxebond.example").post("/partnerships/invite/", {})
+def test_member_cannot_invite(net, client):
+    pending = Invitation.objects.filter(status="PENDING").count()
+    member = member_of(net.dist, locations=[net.dallas])
+    response = logged_in(client, member).post("/partnerships/invite/", {})
     assert response.status_code == 403
-    assert Invitation.objects.filter(status="PENDING").count() == 1  # the demo's
+    assert Invitation.objects.filter(status="PENDING").count() == pending
 
 
 @pytest.mark.parametrize(
@@ -232,11 +238,13 @@ def test_member_cannot_invite(login):
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"relationship_type": "SUBSIDIARY"}, "Select a valid choice."),
         ({"role": "OVERLORD"}, "Select a valid choice."),
-        ({"email": "admin@dist.luxebond.example"}, "already a member"),
-        ({"email": "ops@amazon.example"}, "already works for Amazon"),
+        ({"email": "admin"}, "already a member"),
+        ({"email": "amazon_admin"}, "already works for Amazon"),
     ],
 )
-def test_invite_bad_input(invite, fields, error):
+def test_invite_bad_input(net, invite, fields, error):
+    if fields.get("email") in ("admin", "amazon_admin"):  # a person of the network, by role
+        fields = {"email": getattr(net, fields["email"]).email}
     count = Invitation.objects.count()
     response, token = invite(**fields)
     assert response.status_code == 400
@@ -244,8 +252,8 @@ def test_invite_bad_input(invite, fields, error):
     assert token is None and Invitation.objects.count() == count
 
 
-def test_invite_cannot_share_someone_elses_location(invite, demo):
-    response, _ = invite(locations=("LOC-201",))  # PackagePro's: not visible to ORG-003
+def test_invite_cannot_share_someone_elses_location(net, invite):
+    response, _ = invite(locations=(net.stranger_loc,))  # not visible to the subsidiary
     assert response.status_code == 400
     assert Invitation.objects.filter(email="ops@glowfreight.example").count() == 0
 
@@ -277,9 +285,9 @@ def test_registration_bad_input(invite, client, fields, error):
     )
 
 
-def test_party_becomes_a_tenant_keeping_its_history(invite, login, demo, client):
-    ulta = Party.objects.get(name="Ulta Beauty Inc.")
-    admin = login("admin@dist.luxebond.example")
+def test_party_becomes_a_tenant_keeping_its_history(net, invite, client):
+    ulta = party(net.dist, name="Ulta Beauty Inc.", contact_email="vendorops@ulta.example")
+    admin = logged_in(client, net.admin)
     form = admin.get(f"/partnerships/invite/?party={ulta.public_id}").content.decode()
     assert "Ulta Beauty Inc." in form and "vendorops@ulta.example" in form
     admin.logout()
@@ -295,31 +303,30 @@ def test_party_becomes_a_tenant_keeping_its_history(invite, login, demo, client)
     assert ulta.contacts.count() == 2  # its records stay
 
 
-def test_an_ended_partner_can_be_invited_back(invite, login, demo):
+def test_an_ended_partner_can_be_invited_back(net, invite, client):
     amazon_p = Partnership.objects.get(
-        relationship__parent__code="ORG-003", relationship__child__code="ORG-101"
+        relationship__parent=net.dist, relationship__child=net.amazon
     )
-    login("admin@dist.luxebond.example").post(f"/partnerships/{amazon_p.public_id}/end/")
-    _, token = invite(
-        email="ops@amazon.example", company_name="Amazon", locations=("LOC-003",), terms="Back."
-    )
+    logged_in(client, net.admin).post(f"/partnerships/{amazon_p.public_id}/end/")
+    email = net.amazon_admin.email
+    _, token = invite(email=email, company_name="Amazon", locations=(net.edison,), terms="Back.")
     assert token, "an ended partner can be invited again"
-    amazon = login("ops@amazon.example")
-    response = amazon.post(f"/invitations/{token}/", {"organization": demo.org("ORG-101").pk})
+    amazon = logged_in(client, net.amazon_admin)
+    response = amazon.post(f"/invitations/{token}/", {"organization": net.amazon.pk})
     assert response.status_code == 302
     amazon_p.refresh_from_db()
     assert amazon_p.status == "ACTIVE" and amazon_p.relationship.status == "ACTIVE"
     assert amazon_p.terms == "Back." and amazon_p.ended_at is None
-    assert set(amazon_p.shared_locations.values_list("code", flat=True)) == {"LOC-003"}
+    assert set(amazon_p.shared_locations.values_list("code", flat=True)) == {net.edison.code}
     # Accepting an invitation from an org you already actively partner with is refused cleanly.
-    _, again = invite(email="ops@amazon.example", company_name="Amazon")
+    _, again = invite(email=email, company_name="Amazon")
     assert again is None
 
 
-def test_existing_user_must_choose_an_org_they_administer(invite, login, demo):
-    _, token = invite(email="admin@packagepro.example", company_name="PackagePro", locations=())
-    client = login("admin@packagepro.example")
+def test_existing_user_must_choose_an_org_they_administer(net, invite, client):
+    _, token = invite(email=net.supplier_admin.email, company_name="PackagePro", locations=())
+    client = logged_in(client, net.supplier_admin)
     world = _world()
-    response = client.post(f"/invitations/{token}/", {"organization": demo.org("ORG-101").pk})
+    response = client.post(f"/invitations/{token}/", {"organization": net.amazon.pk})
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert _world() == world

@@ -6,11 +6,36 @@ import pytest
 
 from orgs.models import AuditEvent, Party, PartyContact
 
+from ..factories import admin_of, child_org, invitation, logged_in, member_of, party
+
 pytestmark = pytest.mark.django_db
 
 
-def test_network_admin_records_a_party_with_contacts(login):
-    admin = login("admin@dist.luxebond.example")
+@pytest.fixture
+def world(net):
+    """The network, with a party the subsidiary manages (Ulta, two contacts), a pending
+    invitation it sent, a member of the subsidiary and the admin of a sibling subsidiary."""
+    net.ulta = party(net.dist, name="Ulta Beauty Inc.", reference="ORG-103")
+    invitation(
+        inviter=net.admin,
+        network_org=net.dist,
+        email="vendor@nordstrom.example",
+        company_name="Nordstrom",
+        role="RETAILER",
+    )
+    net.member = member_of(net.dist, locations=[net.dallas])
+    net.mfg_admin = admin_of(child_org(net.root, name="Factory Manufacturing LLC"))
+    return net
+
+
+@pytest.fixture
+def login(client, world):
+    """login("admin") → the test client, logged in as that person of the world."""
+    return lambda who: logged_in(client, getattr(world, who))
+
+
+def test_network_admin_records_a_party_with_contacts(world, login):
+    admin = login("admin")
     listing = admin.get("/partnerships/parties/").content.decode()
     assert "Ulta Beauty Inc." in listing and "ORG-103" in listing
     response = admin.post(
@@ -19,7 +44,7 @@ def test_network_admin_records_a_party_with_contacts(login):
     )
     assert response.status_code == 302
     party = Party.objects.get(name="Target Corp")
-    assert party.owner.code == "ORG-003"
+    assert party.owner == world.dist
     response = admin.post(
         f"/partnerships/parties/{party.public_id}/",
         {"action": "contact", "name": "Tom Buyer", "email": "tom@target.example"},
@@ -41,16 +66,16 @@ def test_network_admin_records_a_party_with_contacts(login):
     ],
 )
 def test_party_bad_input(login, data, error):
-    admin = login("admin@dist.luxebond.example")
+    admin = login("admin")
     count = Party.objects.count()
     response = admin.post("/partnerships/parties/", data)
     assert response.status_code == 400 and error in response.content.decode()
     assert Party.objects.count() == count
 
 
-def test_party_edit_and_contact_bad_input(login):
-    admin = login("admin@dist.luxebond.example")
-    ulta = Party.objects.get(name="Ulta Beauty Inc.")
+def test_party_edit_and_contact_bad_input(world, login):
+    admin = login("admin")
+    ulta = world.ulta
     response = admin.post(
         f"/partnerships/parties/{ulta.public_id}/", {"action": "contact", "name": ""}
     )
@@ -64,35 +89,35 @@ def test_party_edit_and_contact_bad_input(login):
 
 
 @pytest.mark.parametrize(
-    "email, status",
+    "who, status",
     [
-        ("ops@amazon.example", 403),  # FREE: no party management (upgrade page)
-        ("member@dist.luxebond.example", 403),  # not an admin
+        ("amazon_admin", 403),  # FREE: no party management (upgrade page)
+        ("member", 403),  # not an admin
     ],
 )
-def test_who_may_not_add_parties(login, email, status):
+def test_who_may_not_add_parties(login, who, status):
     count = Party.objects.count()
-    response = login(email).post("/partnerships/parties/", {"name": "Sneaky", "kind": "RETAILER"})
+    response = login(who).post("/partnerships/parties/", {"name": "Sneaky", "kind": "RETAILER"})
     assert response.status_code == status
     assert Party.objects.count() == count
 
 
 @pytest.mark.parametrize(
-    "email, sees_ulta",
+    "who, sees_ulta",
     [
-        ("admin@dist.luxebond.example", True),
-        ("super@luxebond.example", True),
-        ("member@dist.luxebond.example", True),
-        ("admin@mfg.luxebond.example", False),
-        ("ops@amazon.example", False),
-        ("vmi@sephora.example", False),
-        ("admin@packagepro.example", False),
-        ("admin@medsupply.example", False),
+        ("admin", True),  # the owning subsidiary's admin
+        ("super_admin", True),  # the network root's super admin
+        ("member", True),
+        ("mfg_admin", False),  # a sibling subsidiary
+        ("amazon_admin", False),  # partners of the owner
+        ("sephora_admin", False),
+        ("supplier_admin", False),  # another network's partner
+        ("stranger_admin", False),  # an unrelated network
     ],
 )
-def test_party_isolation(login, email, sees_ulta):
-    client = login(email)
-    ulta = Party.objects.get(name="Ulta Beauty Inc.")
+def test_party_isolation(world, login, who, sees_ulta):
+    client = login(who)
+    ulta = world.ulta
     assert ("Ulta" in client.get("/partnerships/parties/").content.decode()) is sees_ulta
     status = client.get(f"/partnerships/parties/{ulta.public_id}/").status_code
     assert status == (200 if sees_ulta else 404)
@@ -101,13 +126,13 @@ def test_party_isolation(login, email, sees_ulta):
         f"/partnerships/parties/{ulta.public_id}/", {"name": "Hijacked", "kind": "RETAILER"}
     )
     ulta.refresh_from_db()
-    if email != "admin@dist.luxebond.example" and email != "super@luxebond.example":
+    if who not in ("admin", "super_admin"):
         assert ulta.name == before
 
 
 def test_invitation_list_resend_revoke_are_idempotent(login, invite):
     invite()
-    admin = login("admin@dist.luxebond.example")
+    admin = login("admin")
     page = admin.get("/partnerships/").content.decode()
     assert "ops@glowfreight.example" in page and "vendor@nordstrom.example" in page
     from partnerships.models import Invitation
@@ -130,10 +155,10 @@ def test_invitation_list_resend_revoke_are_idempotent(login, invite):
 
 
 def test_admin_pages_are_scoped(login):
-    super_admin = login("super@luxebond.example")
+    super_admin = login("super_admin")
     page = super_admin.get("/admin/partnerships/invitation/").content.decode()
     assert page.count("vendor@nordstrom.example") >= 1
     assert super_admin.get("/admin/partnerships/message/").status_code == 200
-    medsupply = login("admin@medsupply.example")
+    medsupply = login("stranger_admin")
     page = medsupply.get("/admin/partnerships/invitation/").content.decode()
     assert "nordstrom" not in page

@@ -13,6 +13,8 @@ from django.test import Client
 
 from orgs.models import Organization
 
+from ..factories import logged_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,19 +55,19 @@ def _text(message) -> str:
     raise AssertionError("no text part")
 
 
-def test_invitation_end_to_end_over_smtp(smtp, login, demo, django_capture_on_commit_callbacks):
-    admin = login("admin@dist.luxebond.example")
+def test_invitation_end_to_end_over_smtp(smtp, net, client, django_capture_on_commit_callbacks):
+    admin = logged_in(client, net.admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
             "/partnerships/invite/",
             {
-                "network_org": demo.org("ORG-003").pk,
+                "network_org": net.dist.pk,
                 "company_name": "Harbor 3PL Inc",
                 "email": "dispatch@harbor3pl.example",
                 "relationship_type": "PARTNER",
                 "role": "THREE_PL",
                 "terms": "Overflow storage in Edison.",
-                "shared_locations": [demo.loc("LOC-003").pk],
+                "shared_locations": [net.edison.pk],
             },
         )
     assert response.status_code == 302
@@ -97,7 +99,7 @@ def test_invitation_end_to_end_over_smtp(smtp, login, demo, django_capture_on_co
     org = Organization.objects.get(name="Harbor 3PL Inc")
     assert org.plan_tier == "FREE" and org.partnership_tier == "PARTNER_ONLY"
     locations = partner.get("/locations/").content.decode()
-    assert set(re.findall(r"LOC-\d+", locations)) == {"LOC-003"}
+    assert set(re.findall(r"LOC-T?\d+", locations)) == {net.edison.code}
     # The inviting side's members are told by email (their default preference).
     accepted_mails = [m for m in smtp.messages if "accepted" in m["Subject"]]
     assert accepted_mails

@@ -2,6 +2,7 @@
 same form key still creates one purchase order."""
 
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -13,15 +14,38 @@ from orgs.models import Location, Organization
 from procurement import services
 from procurement.models import PurchaseOrder
 
+from ..factories import (
+    LocationFactory,
+    OrganizationFactory,
+    ProductFactory,
+    child_org,
+    purchase_order,
+    supplier_partnership,
+)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _create_concurrently(keys: list[str]) -> list:
-    buyer = Organization.objects.get(code="ORG-002")
-    supplier = Organization.objects.get(code="ORG-202")
-    ship_to = Location.objects.get(code="LOC-005")
-    product = Product.objects.get(owner=buyer, sku="RM-VITC-001")
-    scope = scope_for_org_as_role(buyer)
+@dataclass
+class Buyer:
+    org: Organization  # a network's manufacturing subsidiary
+    supplier: Organization  # its SUPPLIER partner
+    plant: Location
+    material: Product
+
+
+@pytest.fixture
+def buyer() -> Buyer:
+    org = child_org(OrganizationFactory(root=True), org_type="MANUFACTURER")
+    supplier = OrganizationFactory(org_type="SUPPLIER")
+    supplier_partnership(org, supplier)
+    plant = LocationFactory(operator=org)
+    return Buyer(org, supplier, plant, ProductFactory(owner=org, sku="RM-VITC-001"))
+
+
+def _create_concurrently(buyer: Buyer, keys: list[str]) -> list:
+    supplier, ship_to, product = buyer.supplier, buyer.plant, buyer.material
+    scope = scope_for_org_as_role(buyer.org)
     barrier = threading.Barrier(len(keys))
     results, errors = [], []
 
@@ -50,15 +74,23 @@ def _create_concurrently(keys: list[str]) -> list:
     return results
 
 
-def test_concurrent_creations_get_distinct_numbers():
-    before = PurchaseOrder.objects.filter(buyer__code="ORG-002").count()
-    results = _create_concurrently([f"race-{n}" for n in range(4)])
+def test_concurrent_creations_get_distinct_numbers(buyer):
+    # One purchase order already: the next numbers follow it.
+    purchase_order(
+        buyer=buyer.org,
+        supplier=buyer.supplier,
+        ship_to=buyer.plant,
+        lines=[(buyer.material, 1, 1)],
+    )
+    before = PurchaseOrder.objects.filter(buyer=buyer.org).count()
+    assert before == 1
+    results = _create_concurrently(buyer, [f"race-{n}" for n in range(4)])
     numbers = sorted(number for number, _ in results)
     assert numbers == [f"PO-{before + n:06d}" for n in range(1, 5)]
 
 
-def test_the_same_form_submitted_twice_at_once_creates_one_po():
-    results = _create_concurrently(["same-key", "same-key", "same-key"])
+def test_the_same_form_submitted_twice_at_once_creates_one_po(buyer):
+    results = _create_concurrently(buyer, ["same-key", "same-key", "same-key"])
     assert len({number for number, _ in results}) == 1
     assert sorted(created for _, created in results) == [False, False, True]
     assert PurchaseOrder.objects.filter(request_key="same-key").count() == 1

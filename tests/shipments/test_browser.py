@@ -8,8 +8,12 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_amazon_confirms_a_short_receipt_and_luxe_bond_sees_stock_and_case(browser_login, shipped):
-    shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 120, "L9"), ("LB-CRM-001", 48, "L8")])
+def test_amazon_confirms_a_short_receipt_and_luxe_bond_sees_stock_and_case(
+    browser_login, demo_shipped
+):
+    shipment = demo_shipped(
+        "LOC-001", "LOC-101", [("LB-SER-001", 120, "L9"), ("LB-CRM-001", 48, "L8")]
+    )
     asn = shipment.asn
 
     luxe = browser_login("super@luxebond.example")

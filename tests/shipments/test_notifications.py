@@ -10,6 +10,8 @@ from aiosmtpd.controller import Controller
 
 from shipments.services import receipts as receipt_services
 
+from ..factories import logged_in, scope_of_user
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,22 +41,23 @@ def smtp(settings):
 
 
 def test_new_asn_and_discrepancy_emails_over_real_smtp(
-    smtp, shipped, scope_of, django_capture_on_commit_callbacks
+    smtp, net, shipped, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 100, "L1")])
+        shipment = shipped(net.dallas, net.fba, [(net.serum, 100, "L1")])
     asn_mails = [m for m in smtp.messages if f"New ASN {shipment.asn.number}" in m[1]]
     assert len(asn_mails) == 1
     recipients, body = asn_mails[0]
-    assert recipients == ["ops@amazon.example"]
+    assert recipients == [net.amazon_admin.email]
     assert f"/asns/{shipment.asn.public_id}/" in body
-    assert "LOC-001" not in body and "Dallas" not in body  # Amazon's email shows no internal site
+    # the 3PL's email shows no internal site of the sender
+    assert net.dallas.code not in body and "Dallas" not in body
 
     smtp.messages.clear()
     line = shipment.asn.lines.get()
     with django_capture_on_commit_callbacks(execute=True):
         receipt_services.asn_confirm_receipt(
-            scope=scope_of("ops@amazon.example"),
+            scope=scope_of_user(net.amazon_admin),
             asn=shipment.asn,
             lines=[
                 receipt_services.ReceivedLine(
@@ -67,30 +70,31 @@ def test_new_asn_and_discrepancy_emails_over_real_smtp(
         )
     opened = [m for m in smtp.messages if "Discrepancy on" in m[1]]
     assert len(opened) == 1
-    assert set(opened[0][0]) >= {"ops@amazon.example", "admin@dist.luxebond.example"}
-    assert "vmi@sephora.example" not in opened[0][0]
-    received = [m for m in smtp.messages if f"{shipment.number} was received at LOC-101" in m[1]]
+    assert set(opened[0][0]) >= {net.amazon_admin.email, net.admin.email}
+    assert net.sephora_admin.email not in opened[0][0]
+    arrived = f"{shipment.number} was received at {net.fba.code}"
+    received = [m for m in smtp.messages if arrived in m[1]]
     assert len(received) == 1
-    assert received[0][0] == ["admin@dist.luxebond.example"]  # the sending side, not Amazon
+    assert received[0][0] == [net.admin.email]  # the sending side, not the 3PL
 
 
 def test_email_alerts_respect_notification_preferences(
-    smtp, shipped, demo, login, django_capture_on_commit_callbacks
+    smtp, net, shipped, client, django_capture_on_commit_callbacks
 ):
     from core.enums import NotificationKind
     from notifications.models import Notification
 
-    # Amazon's admin turns ASN emails off (in-app stays on) on the preferences page.
+    # The 3PL's admin turns ASN emails off (in-app stays on) on the preferences page.
     choices = {kind: "both" for kind in NotificationKind.values} | {"asn_created": "in_app"}
-    response = login("ops@amazon.example").post("/notifications/preferences/", choices)
+    response = logged_in(client, net.amazon_admin).post("/notifications/preferences/", choices)
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        shipment = shipped("LOC-001", "LOC-101", [("LB-SER-001", 10, "L1")])
+        shipment = shipped(net.dallas, net.fba, [(net.serum, 10, "L1")])
     assert not [m for m in smtp.messages if f"New ASN {shipment.asn.number}" in m[1]]
     # ...and the in-app notification still arrives, once.
     assert (
         Notification.objects.filter(
-            user=demo.user("ops@amazon.example"),
+            user=net.amazon_admin,
             kind="asn_created",
             title__contains=shipment.asn.number,
         ).count()
