@@ -197,6 +197,8 @@ def _catalog(owner: Organization, rows, with_uom: bool) -> dict[str, Product]:
     return products
 
 
+# Long on purpose: the demo catalog and stock read top to bottom as data, one block per
+# organization; splitting it would scatter the demo network across helpers.
 def seed(stdout=None) -> dict[str, Product]:
     # unscoped: the seed builds the world
     orgs = {o.code: o for o in Organization.objects.all()}
@@ -287,6 +289,7 @@ def seed(stdout=None) -> dict[str, Product]:
 LA_LOT = ("SER001-LA-TST", 48)
 
 
+# Long on purpose: one worked example (a count, an adjustment, a transfer) spelled out in order.
 def _seed_la_internal(owner: Organization, locations, product: Product, now: dt.datetime) -> None:
     dallas, la = locations["LOC-001"], locations["LOC-002"]
     lot, units = LA_LOT

@@ -90,6 +90,7 @@ PARTIES = [
 ]
 
 
+# Long on purpose: the demo network (DESIGN.md) as data, top to bottom.
 def seed(stdout=None, reset_passwords: bool = False) -> dict[str, object]:
     orgs: dict[str, Organization] = {}
     for code, name, org_type, plan, billing, extra in ORGANIZATIONS:
