@@ -49,7 +49,7 @@ def _on_hand(net: Network, location) -> Decimal:
 @pytest.fixture
 def amazon_pro(net):
     """Amazon upgraded to PRO through the billing service (tier BASIC: manage own inventory)."""
-    from billing.services import organization_change_plan
+    from billing.services.plans import organization_change_plan
 
     organization_change_plan(
         scope=None, org=net.amazon, plan="PRO", source="CHECKOUT", self_pay=True
