@@ -488,8 +488,7 @@ def network() -> Network:
 
 def party(owner: Organization, *, name: str = "Ulta Beauty Inc.", contacts: int = 2, **fields: Any):
     """An external party (no account) that `owner` manages, with `contacts` people on file."""
-    from orgs.models import Party
-    from orgs.models import PartyContact
+    from orgs.models import Party, PartyContact
 
     fields.setdefault("kind", OrgType.RETAILER)
     fields.setdefault("contact_name", "Vendor Operations")
