@@ -6,11 +6,12 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_error, render_form
+from core.paging import paginate
 from orgs.decorators import scoped_view
 
 from . import selectors, services
@@ -19,9 +20,7 @@ from .forms import PreferencesForm
 
 @scoped_view
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_for(request.scope), 50).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.notifications_for(request.scope), 50)
     return render(request, "notifications/notifications.html", {"page": page})
 
 
@@ -53,9 +52,8 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.notification_preferences_set(scope=scope, channels=form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            add_service_error(form, exc)
         else:
             messages.success(request, "Notification preferences saved.")
             return redirect("notifications:notification_preferences")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "notifications/preferences.html", {"form": form}, status=status)
+    return render_form(request, "notifications/preferences.html", {"form": form})

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
+from core.forms import add_service_error, error_text, render_form
 from orgs.decorators import admin_view
 from orgs.selectors import party_detail
 from orgs.session import ACTIVE_ORG_SESSION_KEY
@@ -24,10 +25,6 @@ from ..models import Invitation, InvitationStatus
 from ..services import acceptance, invitations
 
 ACCEPT_TEMPLATE = "partnerships/invitation_accept.html"
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @admin_view
@@ -60,16 +57,13 @@ def invite(request: HttpRequest) -> HttpResponse:
                 party=party,
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, f"Invitation sent to {invitation.email} for {invitation.company_name}."
             )
             return redirect("partnerships:partnership_list")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "partnerships/invite.html", {"form": form, "party": party}, status=status
-    )
+    return render_form(request, "partnerships/invite.html", {"form": form, "party": party})
 
 
 @admin_view
@@ -86,7 +80,7 @@ def invitation_action(request: HttpRequest, public_id: UUID, action: str) -> Htt
             invitations.invitation_revoke(scope=request.scope, invitation=invitation)
             messages.success(request, f"The invitation to {invitation.email} was revoked.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("partnerships:partnership_list")
 
 
@@ -161,7 +155,7 @@ def _accept_form(
         context["wrong_account"] = True
         return render(request, ACCEPT_TEMPLATE, context, status=403)
     except ValidationError as exc:
-        form.add_error(None, _error_text(exc))
+        add_service_error(form, exc)
         return render(request, ACCEPT_TEMPLATE, context, status=400)
     request.session[ACTIVE_ORG_SESSION_KEY] = str(result.organization.public_id)
     return redirect("partnerships:partnership_welcome", public_id=result.partnership.public_id)

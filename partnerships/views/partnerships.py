@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.entitlements import FEATURES, Feature
+from core.forms import add_service_error, error_text, render_form
+from core.paging import paginate
 from orgs.decorators import admin_view, scoped_view
 from orgs.policy import Action, can
 from orgs.policy import require as require_policy
@@ -21,19 +22,13 @@ from ..services import messages as message_services
 from ..services import partnerships
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 @scoped_view
 def partnership_list(request):
     scope = request.scope
     status = request.GET.get("status", "")
     if status not in PartnershipStatus.values:
         status = ""
-    page = Paginator(selectors.partnership_list(scope, status=status), 50).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.partnership_list(scope, status=status), 50)
     page.object_list = selectors.with_shared_counts(scope, list(page.object_list))
     can_invite = can(scope, Action.INVITATION_SEND)
     invitations = list(selectors.pending_invitations(scope)[:50]) if can_invite else []
@@ -133,16 +128,14 @@ def partnership_edit(request, public_id):
                 shared_locations=list(form.cleaned_data["shared_locations"]),
             )
         except ValidationError as exc:
-            form.add_error(None, _error_text(exc))
+            add_service_error(form, exc)
         else:
             messages.success(request, "Partnership saved.")
             return redirect("partnerships:partnership_detail", public_id=partnership.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    return render_form(
         request,
         "partnerships/partnership_edit.html",
         {"partnership": partnership, "form": form},
-        status=status,
     )
 
 
@@ -153,7 +146,7 @@ def partnership_end(request, public_id):
     try:
         partnerships.partnership_end(scope=request.scope, partnership=partnership)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "The partnership has ended; shared access is removed.")
     return redirect("partnerships:partnership_detail", public_id=partnership.public_id)
@@ -173,7 +166,7 @@ def partnership_messages(request, public_id):
                     scope=scope, partnership=partnership, body=form.cleaned_data["body"]
                 )
             except ValidationError as exc:
-                form.add_error("body", _error_text(exc))
+                form.add_error("body", error_text(exc))
                 status = 400
             else:
                 form = MessageForm()
