@@ -29,6 +29,30 @@ def audit(
         return _create(scope, action, target, before, after, acting_org_id)
 
 
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields an update changes, in `before`'s order."""
+    return [k for k in before if before[k] != after[k]]
+
+
+def audit_changes(
+    *,
+    scope: Scope | None,
+    action: str,
+    target: models.Model,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    changed: list[str],
+) -> AuditEvent:
+    """An update's record: only the changed fields, each with its old and new value."""
+    return audit(
+        scope=scope,
+        action=action,
+        target=target,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+
+
 def _create(scope, action, target, before, after, acting_org_id) -> AuditEvent:
     return AuditEvent.objects.create(
         actor_id=scope.user_id if scope else None,

@@ -16,7 +16,7 @@ from core.entitlements import check_location_limit
 from core.enums import TIER_FOR_PLAN, PlanTier
 from core.numbering import LOCATION_CODE, ORGANIZATION_CODE, next_code
 from orgs.access import RELATIONSHIP_POLICY, Scope, unscoped_relock
-from orgs.audit import audit
+from orgs.audit import audit, audit_changes, changed_fields
 from orgs.hierarchy import ancestor_ids
 from orgs.models import (
     OWNING_TYPES,
@@ -154,17 +154,18 @@ def organization_update(
         raise ValidationError("Choose the organization's type.")
     before = {"name": organization.name, "org_type": organization.org_type}
     after = {"name": name, "org_type": org_type}
-    changed = [k for k in before if before[k] != after[k]]
+    changed = changed_fields(before, after)
     if not changed:
         return organization
     organization.name, organization.org_type = name, org_type
     organization.save(update_fields=["name", "org_type", "updated_at"])
-    audit(
+    audit_changes(
         scope=scope,
         action="organization.update",
         target=organization,
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
+        before=before,
+        after=after,
+        changed=changed,
     )
     return organization
 
@@ -199,19 +200,20 @@ def location_update(
         "country": country.strip().upper(),
         "address": address.strip(),
     }
-    changed = [k for k in fields if before[k] != after[k]]
+    changed = changed_fields(before, after)
     if not changed:
         return location
     for k in changed:
         setattr(location, k, after[k])
     location.full_clean(exclude=["operator"])
     location.save(update_fields=changed)
-    audit(
+    audit_changes(
         scope=scope,
         action="location.update",
         target=location,
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
+        before=before,
+        after=after,
+        changed=changed,
     )
     return location
 

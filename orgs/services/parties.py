@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from orgs.access import Scope, unscoped_relock
-from orgs.audit import audit
+from orgs.audit import audit, audit_changes, changed_fields
 from orgs.models import Organization, Party, PartyContact
 from orgs.policy import Action, require
 
@@ -48,13 +48,13 @@ def party_update(*, scope: Scope, party: Party, **fields: Any) -> Party:
     for k, v in fields.items():
         setattr(party, k, v)
     party.save()
-    changed = [k for k in fields if before[k] != fields[k]]
-    audit(
+    audit_changes(
         scope=scope,
         action="party.update",
         target=party,
-        before={k: before[k] for k in changed},
-        after={k: fields[k] for k in changed},
+        before=before,
+        after=fields,
+        changed=changed_fields(before, fields),
     )
     return party
 
