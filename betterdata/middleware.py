@@ -4,6 +4,7 @@ here, in the top layer, because it joins those apps; each of them stays below it
 
 from functools import partial
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
 
@@ -90,3 +91,19 @@ def _stream_within(response, context):
 
     response.streaming_content = stream()
     return response
+
+
+class RejectNulInQueryMiddleware:
+    """A NUL character in the query string (`?q=%00`) answers 400. PostgreSQL text cannot hold
+    NUL, so a view that filters on a raw query value would otherwise fail with a 500; forms
+    already refuse it field by field (Django's ProhibitNullCharactersValidator)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]) or any(
+            "\x00" in key for key in request.GET
+        ):
+            raise SuspiciousOperation("A query parameter contains a NUL character.")
+        return self.get_response(request)

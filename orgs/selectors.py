@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -137,11 +138,17 @@ def parties_for(scope: Scope) -> QuerySet[Party]:
 
 
 def party_detail(scope: Scope, public_id: object) -> Party:
+    """A party the viewer sees; anything else, a malformed id included (`?party=` on the
+    invite form comes from the query string), is the same 404."""
+    from django.http import Http404
     from django.shortcuts import get_object_or_404
 
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404("No such party.")
     return get_object_or_404(
-        Party.objects.visible_to(scope).select_related("owner", "organization"),
-        public_id=public_id,
+        Party.objects.visible_to(scope).select_related("owner", "organization"), public_id=key
     )
 
 

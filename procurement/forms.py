@@ -38,6 +38,13 @@ class PurchaseOrderForm(forms.Form):
         self.fields["ship_to"].queryset = selectors.ship_to_locations_for(scope)
         self.fields["ship_to"].label_from_instance = lambda loc: f"{loc.code} {loc.name}"
 
+    def clean(self):
+        cleaned = super().clean()
+        # The key is a hidden field: its own error would never show. Say what to do instead.
+        if self.errors.pop("request_key", None):
+            self.add_error(None, "The form expired; reload the page and try again.")
+        return cleaned
+
     def clean_expected_date(self):
         date = self.cleaned_data.get("expected_date")
         if date and date < timezone.localdate():

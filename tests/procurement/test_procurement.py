@@ -344,3 +344,17 @@ def test_dashboard_panel_tells_the_supplier_what_awaits_it(login):
     assert "awaiting your acknowledgement" in html
     html = login("ops@amazon.example").get("/dashboard/").content.decode()
     assert 'data-testid="panel-purchase-orders"' not in html
+
+
+@pytest.mark.parametrize("key", ["", "x" * 5000])
+def test_a_missing_or_tampered_form_key_says_to_reload_and_creates_nothing(
+    login, demo, salonluxe_product, key
+):
+    """The key is a hidden field: its error must still reach the person (found by an attack
+    on the running app: a 400 with no message at all)."""
+    client = login("admin@salonluxe.example")
+    data = _form(demo.org("ORG-002"), demo.loc("LOC-301"), salonluxe_product, key=key)
+    response = client.post("/purchase-orders/new/", data)
+    assert response.status_code == 400
+    assert "The form expired; reload the page and try again." in response.content.decode()
+    assert not PurchaseOrder.objects.filter(buyer=demo.org("ORG-301")).exists()
