@@ -167,13 +167,17 @@ def supplier_performance(scope: Scope) -> list[SupplierRow]:
     for r in counts:
         org = orgs.get(r["supplier_org_id"])
         party = parties.get(r["supplier_party_id"])
-        if org is None and party is None:
+        if org is not None:
+            code, name = org.code, org.name
+        elif party is not None:
+            code, name = party.reference, party.name
+        else:
             continue
         avg = r["avg_ack"]
         result.append(
             SupplierRow(
-                code=org.code if org else party.reference,
-                name=org.name if org else party.name,
+                code=code,
+                name=name,
                 has_account=org is not None,
                 sent=r["sent"],
                 acknowledged=r["acknowledged"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +23,8 @@ MAX_ACTIVE_TOKENS = 20
 def api_token_create(*, scope: Scope, name: str) -> tuple[ApiToken, str]:
     """A new token for the active organization. Returns (token, raw); raw is shown once."""
     require(scope, Action.API_TOKEN_CREATE)
+    if scope.org_id is None or scope.user_id is None:
+        raise PermissionDenied("An API token belongs to a person acting for an organization.")
     name = name.strip()
     if not name:
         raise ValidationError("Name the token (e.g. “ERP sync”).")

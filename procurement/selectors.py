@@ -86,8 +86,8 @@ def supplier_org_ids(scope: Scope) -> set[int]:
     """The active organization's suppliers: partners it took on as SUPPLIER, and networks it
     is a CUSTOMER of (Salon Luxe orders from LUXE BOND Manufacturing). Not its customers."""
     rows = (
-        Partnership.objects.visible_to(scope)
-        .active()
+        Partnership.objects.active()
+        .visible_to(scope)
         .filter(relationship__status=RelationshipStatus.ACTIVE)
         .filter(
             Q(relationship__parent_id=scope.org_id, role=PartnershipRole.SUPPLIER)
