@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from core.enums import PartnershipStatus
 from inventory.models import Product
 from orgs.access import Scope
 from orgs.models import Location, Organization, OrgType, Party, RelationshipStatus
@@ -86,9 +87,8 @@ def supplier_org_ids(scope: Scope) -> set[int]:
     """The active organization's suppliers: partners it took on as SUPPLIER, and networks it
     is a CUSTOMER of (Salon Luxe orders from LUXE BOND Manufacturing). Not its customers."""
     rows = (
-        Partnership.objects.active()
-        .visible_to(scope)
-        .filter(relationship__status=RelationshipStatus.ACTIVE)
+        Partnership.objects.visible_to(scope)
+        .filter(status=PartnershipStatus.ACTIVE, relationship__status=RelationshipStatus.ACTIVE)
         .filter(
             Q(relationship__parent_id=scope.org_id, role=PartnershipRole.SUPPLIER)
             | Q(relationship__child_id=scope.org_id, role=PartnershipRole.CUSTOMER)
