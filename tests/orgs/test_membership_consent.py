@@ -123,7 +123,9 @@ def test_an_existing_user_becomes_a_member_only_when_accepting(client, acme, inv
     assert client.post(link, {"answer": "accept"}).status_code == 403
     assert not Membership.objects.filter(user=someone, organization=acme).exists()
 
-    logged_in(client, someone)
+    assert f"/accounts/login/?next={link}" in page
+    back = client.post(LOGIN, {"username": someone.email, "password": PASSWORD, "next": link})
+    assert back.status_code == 302 and back["Location"] == link
     response = client.post(link, {"answer": "accept"})
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
     membership = Membership.objects.get(user=someone, organization=acme)
