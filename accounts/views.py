@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from orgs.services.organizations import user_update_profile
+from orgs.services.organizations import user_remember_active_organization, user_update_profile
 from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from .forms import ProfileForm
@@ -28,10 +28,13 @@ def switch_organization(request):
     """Switch the active organization; only to one the user is an active member of."""
     wanted = request.POST.get("org", "")
     scope = request.scope
-    if scope is None or wanted not in {m.public_id for m in scope.memberships}:
+    choice = next((m for m in scope.memberships if m.public_id == wanted), None) if scope else None
+    if choice is None:
         messages.error(request, "You are not a member of that organization.")
         return redirect("dashboard")
     request.session[ACTIVE_ORG_SESSION_KEY] = wanted
+    # The next session (after logout, on another device) lands here too.
+    user_remember_active_organization(user=request.user, organization_id=choice.org_id)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/dashboard/"

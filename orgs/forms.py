@@ -36,6 +36,20 @@ class MemberInviteForm(forms.Form):
         self.fields["role"].initial = Role.MEMBER
 
 
+class JoinNewAccountForm(forms.Form):
+    """A new person accepting a membership invitation sets their password here."""
+
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(widget=forms.PasswordInput, label="Password", strip=False)
+    password2 = forms.CharField(widget=forms.PasswordInput, label="Password again", strip=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField()
 

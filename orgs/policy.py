@@ -81,6 +81,7 @@ class Action(StrEnum):
     ORGANIZATION_LINK = "organization.link"
     ORGANIZATION_EDIT = "organization.edit"
     MEMBERSHIP_INVITE = "membership.invite"
+    MEMBERSHIP_INVITATION_MANAGE = "membership.invitation_manage"
     MEMBERSHIP_GRANT_SUPER_ADMIN = "membership.grant_super_admin"
     MEMBERSHIP_CHANGE_ROLE = "membership.change_role"
     MEMBERSHIP_DEACTIVATE = "membership.deactivate"
@@ -241,6 +242,10 @@ POLICY: dict[Action, Rule] = {
     ),
     Action.MEMBERSHIP_INVITE: Rule(
         None, admin_of(pk_of), "You do not administer this organization."
+    ),
+    # Resend or revoke a pending invitation; only a super admin touches one for super admin.
+    Action.MEMBERSHIP_INVITATION_MANAGE: Rule(
+        None, member_manager, "Only a super admin can change a super admin invitation."
     ),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
         None,

@@ -17,6 +17,13 @@ urlpatterns = [
         name="organization_add_child",
     ),
     path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
+    path(
+        "network/member-invitations/<uuid:public_id>/<str:action>/",
+        views.member_invitation_action,
+        name="member_invitation_action",
+    ),
+    # A membership invitation's link (public: the token is the credential).
+    path("join/<str:token>/", views.join, name="join"),
     # Parties sit beside partnerships in the menu; the paths predate their move to orgs.
     path("partnerships/parties/", views.party_list, name="party_list"),
     path("partnerships/parties/<uuid:public_id>/", views.party_detail, name="party_detail"),

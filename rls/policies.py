@@ -91,6 +91,8 @@ POLICIES: dict[str, str] = {
         " WHERE po.ship_to_id = orgs_location.id)"
     ),
     "orgs_membership": f"organization_id = ANY({ADMIN}) OR user_id = {USER}",
+    # Membership invitations: the inviting organization's admins (the invitee uses its link).
+    "orgs_membershipinvitation": f"organization_id = ANY({ADMIN})",
     "orgs_party": f"owner_id = ANY({ORGS})",
     "orgs_auditevent": f"acting_org_id = ANY({ADMIN})",
     "partnerships_partnership": (
