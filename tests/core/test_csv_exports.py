@@ -138,7 +138,8 @@ def test_every_csv_export_is_in_the_list():
             calls[rel] = count
         # One writer: nothing else builds CSV or answers text/csv by hand.
         assert "csv.writer" not in text and "csv.DictWriter" not in text, rel
-        assert "text/csv" not in text, rel
+        # core/uploads.py names text/csv as the type of an uploaded evidence file it hands back.
+        assert "text/csv" not in text or rel == "core/uploads.py", rel
     assert calls == CSV_CALL_SITES, (
         "A CSV export was added or removed: list its URL in EXPORTS and its module in "
         "CSV_CALL_SITES (tests/core/test_csv_exports.py)."
