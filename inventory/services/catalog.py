@@ -150,4 +150,4 @@ def bom_set(
 def _save_image(product: Product, image: File) -> None:
     # PNG, JPEG or WebP by content; stored under a random name (core/uploads.py).
     stored, _ = accept_upload(image, allowed=IMAGES)
-    product.image.save(stored.name, stored, save=True)
+    product.image.save(str(stored.name), stored, save=True)
