@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from core.uploads import CSV_TEXT, IMAGES, check_upload, upload_help
+from core.uploads import CSV_TEXT, IMAGES, check_upload, display_name, upload_help
 from orgs.access import Scope
 
 from .models import AdjustmentReason, CountKind, Product, StockCountLine
@@ -83,8 +83,17 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 f"The file is larger than {MAX_IMPORT_BYTES // 1024} KB; nothing was imported."
             )
-        # A spreadsheet saved as .xlsx, a PDF, an executable renamed .csv: refused by content.
-        check_upload(upload, allowed=CSV_TEXT, max_bytes=MAX_IMPORT_BYTES)
+        # A spreadsheet saved as .xlsx, a PDF, a web page, an executable renamed .csv: refused
+        # by content, before the import reads it.
+        try:
+            check_upload(upload, allowed=CSV_TEXT, max_bytes=MAX_IMPORT_BYTES)
+        except forms.ValidationError as exc:
+            if exc.code != "file_type":
+                raise
+            raise forms.ValidationError(
+                f"{display_name(upload.name or '')} is not UTF-8 CSV text (in a spreadsheet: "
+                "Save as CSV UTF-8). Nothing was imported."
+            ) from None
         return upload
 
 

@@ -290,3 +290,17 @@ def test_an_svg_product_image_is_refused(net, login):
     )
     assert response.status_code == 400
     assert not Product.objects.get(pk=net.serum.pk).image
+
+
+@pytest.mark.parametrize(
+    "content", [b"PK\x03\x04" + b"\x00" * 60, HTML, EXE], ids=["xlsx", "html", "exe"]
+)
+def test_the_product_import_refuses_what_is_not_csv_text(net, login, content):
+    before = Product.objects.count()
+    response = login(net.admin).post(
+        "/products/import/", {"file": SimpleUploadedFile("products.csv", content)}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "products.csv is not UTF-8 CSV text" in body and "Nothing was imported" in body
+    assert Product.objects.count() == before
