@@ -39,14 +39,17 @@ class Number(str):
     __slots__ = ()
 
 
+_FORMULA_START = frozenset(FORMULA_PREFIXES)
+_WRITTEN_AS_IS = (Number, int, float, Decimal, type(None))
+
+
 def csv_cell(value: Any) -> Any:
     """One cell as it is safe to write: numbers as they are, text with a formula prefix quoted."""
-    if isinstance(value, Number | int | float | Decimal) or value is None:
-        return value
-    text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    if type(value) is not str:  # plain text is the common case: one check
+        if isinstance(value, _WRITTEN_AS_IS):
+            return value
+        value = str(value)
+    return "'" + value if value[:1] in _FORMULA_START else value
 
 
 def csv_row(row: Iterable[Any]) -> list[Any]:
