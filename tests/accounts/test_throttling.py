@@ -246,3 +246,63 @@ def test_correct_use_is_never_throttled(client, scope_of, person):
     for _ in range(25):
         assert attempt(client, person.email, PASSWORD).status_code == 302
         client.post("/accounts/logout/")
+
+
+# --- shared across processes ----------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_with_redis_the_block_is_seen_by_another_process(client, settings):
+    """With REDIS_URL set the counters and blocks live in Redis: a separate Python process (a
+    second web worker) refuses the address this one blocked."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from ..test_platform import redis_url
+
+    url = redis_url()
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must exercise Redis, but none answers on 127.0.0.1:6379")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"throttle-test-{uuid.uuid4().hex}"
+    throttle_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+    }
+    settings.CACHES = {**settings.CACHES, "throttle": throttle_cache}
+    try:
+        for n in range(20):
+            assert api_get(client, f"bd_guess-{n}", ATTACKER)[0].status_code == 401
+        assert api_get(client, "bd_guess-x", ATTACKER)[0].status_code == 429
+        other_worker = (
+            "import django; django.setup()\n"
+            "from django.conf import settings\n"
+            f"settings.CACHES['throttle'] = {throttle_cache!r}\n"
+            "from django.test import RequestFactory\n"
+            "from core.throttle import API_TOKEN\n"
+            f"r = RequestFactory().get('/api/v1/locations/', REMOTE_ADDR={ATTACKER!r})\n"
+            f"o = RequestFactory().get('/api/v1/locations/', REMOTE_ADDR={ELSEWHERE!r})\n"
+            "print(API_TOKEN.retry_after(r), API_TOKEN.retry_after(o))\n"
+        )
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "betterdata.settings"}
+        env.setdefault("DATABASE_URL", "postgres://unused@127.0.0.1/unused")  # never connects
+        done = subprocess.run(
+            [sys.executable, "-c", other_worker],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        seen, elsewhere = done.stdout.split()[-2:]
+        assert 0 < int(seen) <= 15 * 60 and elsewhere == "None"
+    finally:
+        from django.core.cache import caches
+
+        client_ = caches["throttle"]._cache.get_client(None, write=True)
+        for key in client_.scan_iter(f"{prefix}*"):
+            client_.delete(key)
