@@ -20,6 +20,7 @@ Logins are throttled by django-axes instead (accounts/throttle.py).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -80,6 +83,13 @@ class FailureThrottle:
         left = self.minutes * 60
         caches[settings.RATELIMIT_USE_CACHE].set(
             self._marker(request), time.time() + left, timeout=left
+        )
+        logger.warning(
+            "%s: %s blocked for %d min after %s failures",
+            self.group,
+            _address(request),
+            self.minutes,
+            usage["count"],
         )
 
 
