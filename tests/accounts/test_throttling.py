@@ -210,6 +210,16 @@ def test_guessing_invitation_links_is_throttled(client):
     assert Client().get("/invitations/guess-y/", REMOTE_ADDR=ELSEWHERE).status_code == 404
 
 
+def test_membership_and_partnership_invitation_guesses_share_one_count(client):
+    for n in range(5):
+        assert client.get(f"/join/guess-{n}/", REMOTE_ADDR=ATTACKER).status_code == 404
+        assert client.get(f"/invitations/guess-{n}/", REMOTE_ADDR=ATTACKER).status_code == 404
+    response = client.get("/join/guess-x/", REMOTE_ADDR=ATTACKER)
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many attempts" in response.content.decode()
+    assert Client().get("/join/guess-y/", REMOTE_ADDR=ELSEWHERE).status_code == 404
+
+
 # --- API tokens ------------------------------------------------------------------------------
 
 
