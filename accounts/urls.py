@@ -12,7 +12,7 @@ urlpatterns = [
     path("switch/", views.switch_organization, name="switch_organization"),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             success_url=reverse_lazy("accounts:password_set_done"),
             template_name="registration/password_set_confirm.html",
         ),

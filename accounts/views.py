@@ -1,9 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.throttle import PASSWORD_RESET_LINK, throttled_page
 from orgs.services.organizations import user_remember_active_organization, user_update_profile
 from orgs.session import ACTIVE_ORG_SESSION_KEY
 
@@ -39,3 +41,17 @@ def switch_organization(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/dashboard/"
     return redirect(target or "/dashboard/")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's set-a-password link, throttled: a link that is not valid counts against the
+    client's address; too many and every link is refused for a while (core/throttle.py)."""
+
+    def dispatch(self, *args, **kwargs):
+        request = self.request
+        if (wait := PASSWORD_RESET_LINK.retry_after(request)) is not None:
+            return throttled_page(request, wait, "password links that are not valid")
+        response = super().dispatch(*args, **kwargs)
+        if not getattr(self, "validlink", False):
+            PASSWORD_RESET_LINK.record_failure(request)
+        return response

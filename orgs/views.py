@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.entitlements import Feature, require_feature
 from core.forms import add_service_error, error_text, render_form
 from core.paging import paginate
+from core.throttle import INVITATION_LINK, throttled_page
 
 from . import selectors
 from .decorators import admin_view, scoped_view
@@ -129,10 +130,14 @@ def _join_closed(request: HttpRequest, reason: str, status: int) -> HttpResponse
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """A membership invitation's link. GET shows it and changes nothing; POST answers it
     (`answer=accept` or `answer=decline`). Unknown link → 404; used, declined, revoked or
-    expired → 410; logged in as someone else → refused (403)."""
+    expired → 410; logged in as someone else → refused (403). Unknown links count against the
+    client's address, with the partnership invitation links (core/throttle.py)."""
+    if (wait := INVITATION_LINK.retry_after(request)) is not None:
+        return throttled_page(request, wait, "invitation links that do not exist")
     try:
         invitation = invites.unscoped_membership_invitation_by_token(token)
     except invites.MembershipInvitationNotFound:
+        INVITATION_LINK.record_failure(request)
         return _join_closed(request, "This invitation link is not valid.", 404)
     user = request.user if request.user.is_authenticated else None
     if (
