@@ -4,10 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.forms import render_form
 from orgs.services.organizations import user_update_profile
 from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from .forms import ProfileForm
+from .selectors import totp_device
 
 
 @login_required
@@ -18,8 +20,10 @@ def profile(request):
             user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
-        return render(request, "accounts/profile.html", {"form": form}, status=400)
-    return render(request, "accounts/profile.html", {"form": form})
+    two_factor_on = totp_device(request.user, confirmed=True) is not None
+    return render_form(
+        request, "accounts/profile.html", {"form": form, "two_factor_on": two_factor_on}
+    )
 
 
 @login_required
