@@ -114,7 +114,10 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.two_factor_confirm(
-                scope=request.scope, user=request.user, device=device, code=form.cleaned_data["code"]
+                scope=request.scope,
+                user=request.user,
+                device=device,
+                code=form.cleaned_data["code"],
             )
         except ValidationError as exc:
             add_service_error(form, exc)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -15,11 +15,10 @@ from .selectors import totp_device
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
-    if request.method == "POST":
-        if form.is_valid():
-            user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
-            messages.success(request, "Profile saved.")
-            return redirect("accounts:profile")
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
     two_factor_on = totp_device(request.user, confirmed=True) is not None
     return render_form(
         request, "accounts/profile.html", {"form": form, "two_factor_on": two_factor_on}

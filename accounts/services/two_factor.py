@@ -25,6 +25,7 @@ from orgs.access import Scope
 from orgs.audit import audit
 from orgs.two_factor import unscoped_two_factor_required
 
+from ..models import User
 from ..selectors import backup_device, totp_device
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def normalise(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
 
 
-def _check(user, device: Device | None, code: str) -> Device:
+def _check(user: User, device: Device | None, code: str) -> Device:
     """`code` against one device, throttled by django-otp; raises CodeRefused."""
     if device is None:
         raise CodeRefused(WRONG_CODE)
@@ -70,7 +71,7 @@ def _check(user, device: Device | None, code: str) -> Device:
     return verified
 
 
-def code_check(*, user, code: str) -> Device:
+def code_check(*, user: User, code: str) -> Device:
     """The device that accepts `code` at sign-in: the authenticator app for six digits, the
     backup codes otherwise (a backup code works once). Raises CodeRefused."""
     code = normalise(code)
@@ -80,14 +81,14 @@ def code_check(*, user, code: str) -> Device:
 
 
 @transaction.atomic
-def two_factor_begin(*, user) -> TOTPDevice:
+def two_factor_begin(*, user: User) -> TOTPDevice:
     """A new secret to scan, not yet in force: any earlier unfinished set-up is dropped. An app
     already in force stays so until the new one is confirmed (replacing a lost phone)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
 
 
-def _new_backup_codes(user) -> list[str]:
+def _new_backup_codes(user: User) -> list[str]:
     device = backup_device(user)
     if device is None:
         device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
@@ -97,7 +98,9 @@ def _new_backup_codes(user) -> list[str]:
     return codes
 
 
-def two_factor_confirm(*, scope: Scope | None, user, device: TOTPDevice, code: str) -> list[str]:
+def two_factor_confirm(
+    *, scope: Scope | None, user: User, device: TOTPDevice, code: str
+) -> list[str]:
     """Put the app in force once it shows a right code; returns the new backup codes (shown
     once, never again). Raises CodeRefused for a wrong code."""
     if device.user_id != user.pk or device.confirmed:
@@ -115,7 +118,7 @@ def two_factor_confirm(*, scope: Scope | None, user, device: TOTPDevice, code: s
 
 
 @transaction.atomic
-def backup_codes_regenerate(*, scope: Scope | None, user) -> list[str]:
+def backup_codes_regenerate(*, scope: Scope | None, user: User) -> list[str]:
     """Ten new backup codes; the old ones stop working."""
     if totp_device(user, confirmed=True) is None:
         raise ValidationError("Turn on two-factor sign-in first.")
@@ -125,7 +128,7 @@ def backup_codes_regenerate(*, scope: Scope | None, user) -> list[str]:
 
 
 def two_factor_disable(
-    *, scope: Scope | None, user, password: str = "", code: str = ""
+    *, scope: Scope | None, user: User, password: str = "", code: str = ""
 ) -> None:
     """Turn two-factor sign-in off, proven by the password or a current code. Refused while an
     organization (or its network) requires it of this user."""

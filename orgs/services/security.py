@@ -29,9 +29,10 @@ def organization_set_two_factor_policy(
         "require_network_two_factor": organization.require_network_two_factor,
     }
     after = dict(before, require_admin_two_factor=bool(require_admins))
-    if require_network is not None and bool(require_network) != before[
-        "require_network_two_factor"
-    ]:
+    if (
+        require_network is not None
+        and bool(require_network) != before["require_network_two_factor"]
+    ):
         require(scope, Action.NETWORK_REQUIRE_TWO_FACTOR, organization)
         after["require_network_two_factor"] = bool(require_network)
     changed = changed_fields(before, after)
