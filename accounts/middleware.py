@@ -37,6 +37,8 @@ class TwoFactorMiddleware:
         if state is TwoFactorState.VERIFY:
             target = reverse("accounts:login_verify")
             if path == target or path in open_paths:
+                # Nothing of the organization (name, plan, menu) before the second factor.
+                request.scope = None
                 return self.get_response(request)
             if request.method in ("GET", "HEAD") and not request.htmx:
                 target += "?" + urlencode({"next": request.get_full_path()})

@@ -79,6 +79,7 @@ def test_enrolled_user_must_enter_a_code_after_the_password(client, person):
 
     step = client.get(f"{VERIFY}?next=/locations/")
     assert step.status_code == 200 and "authenticator app" in step.content.decode()
+    assert "Acme Logistics" not in step.content.decode()  # nothing of the org before the code
     response = client.post(VERIFY, {"code": code_for(person, steps_ahead=1), "next": "/locations/"})
     assert response.status_code == 302 and response["Location"] == "/locations/"
     assert client.get("/dashboard/").status_code == 200
