@@ -134,6 +134,21 @@ def test_turning_it_off_needs_the_password(client, person):
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_turning_it_off_with_a_current_code(client, person):
+    enrol(client, person)
+    response = client.post(f"{TWO_FACTOR}disable/", {"code": code_for(person, steps_ahead=1)})
+    assert response.status_code == 302
+    assert client.get(TWO_FACTOR).content.decode().count("is <strong>off</strong>") == 1
+    assert AuditEvent.objects.filter(action="user.two_factor_disable", target_repr=person.email)
+
+
+def test_an_htmx_request_is_sent_to_the_second_step_by_hx_redirect(client, person):
+    enrol(client, person)
+    password_login(client, person)
+    response = client.get("/locations/", headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == VERIFY
+
+
 def test_a_user_without_two_factor_logs_in_with_the_password_only(client, person):
     password_login(client, person)
     assert client.get("/dashboard/").status_code == 200
