@@ -1,27 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.forms import render_form
 from core.throttle import PASSWORD_RESET_LINK, throttled_page
 from orgs.services.organizations import user_remember_active_organization, user_update_profile
 from orgs.session import ACTIVE_ORG_SESSION_KEY
 
 from .forms import ProfileForm
+from .selectors import totp_device
 
 
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
-    if request.method == "POST":
-        if form.is_valid():
-            user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
-            messages.success(request, "Profile saved.")
-            return redirect("accounts:profile")
-        return render(request, "accounts/profile.html", {"form": form}, status=400)
-    return render(request, "accounts/profile.html", {"form": form})
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
+    two_factor_on = totp_device(request.user, confirmed=True) is not None
+    return render_form(
+        request, "accounts/profile.html", {"form": form, "two_factor_on": two_factor_on}
+    )
 
 
 @login_required

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "axes",  # login lockout (docs/security-throttling.md)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "betterdata",
     "accounts",
@@ -54,10 +57,12 @@ MIDDLEWARE = [
     "betterdata.middleware.RejectNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "betterdata.middleware.ScopeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "billing.middleware.EntitlementDeniedMiddleware",
     # Last: turns a login refused by the lockout into the lockout page (accounts/throttle.py).
     "axes.middleware.AxesMiddleware",
@@ -112,6 +117,8 @@ GUARDIAN_GET_INIT_ANONYMOUS_USER = "accounts.models.get_anonymous_user_instance"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Two-factor sign-in (docs/security-two-factor.md): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Better Data"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

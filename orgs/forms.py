@@ -154,3 +154,29 @@ class PartyContactForm(forms.Form):
 
     def clean_name(self) -> str:
         return _strip_required(self, "name", "Enter the contact's name.")
+
+
+class TwoFactorPolicyForm(forms.Form):
+    """The organization's two-factor requirement; the network box only for the root's super
+    admin, on the root (orgs.policy: NETWORK_REQUIRE_TWO_FACTOR)."""
+
+    require_admins = forms.BooleanField(
+        required=False, label="Require two-factor sign-in for this organization's admins"
+    )
+    require_network = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in for every admin of every organization in the network",
+    )
+
+    def __init__(self, *args, scope: Scope, organization: Organization, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "require_admins": organization.require_admin_two_factor,
+                "require_network": organization.require_network_two_factor,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.network = can(scope, Action.NETWORK_REQUIRE_TWO_FACTOR, organization)
+        if not self.network:
+            del self.fields["require_network"]

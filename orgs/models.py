@@ -120,6 +120,10 @@ class Organization(models.Model):
     # Paid add-ons on a PRO plan ($49/mo per extra location, $29/mo advanced forecasting).
     extra_location_addons = models.PositiveSmallIntegerField(default=0)
     advanced_forecasting_addon = models.BooleanField(default=False)
+    # Two-factor policy (docs/security-two-factor.md): this organization's admins must sign in
+    # with a second factor; on a network root, every admin of every organization it owns too.
+    require_admin_two_factor = models.BooleanField(default=False)
+    require_network_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

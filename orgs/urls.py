@@ -12,6 +12,11 @@ urlpatterns = [
         "network/orgs/<uuid:public_id>/members/invite/", views.member_invite, name="member_invite"
     ),
     path(
+        "network/orgs/<uuid:public_id>/two-factor/",
+        views.organization_two_factor,
+        name="organization_two_factor",
+    ),
+    path(
         "network/orgs/<uuid:public_id>/add/",
         views.organization_add_child,
         name="organization_add_child",

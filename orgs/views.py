@@ -26,6 +26,7 @@ from .forms import (
     PartyContactForm,
     PartyForm,
     RelationshipForm,
+    TwoFactorPolicyForm,
 )
 from .models import (
     Location,
@@ -39,6 +40,7 @@ from .policy import Action, can, require
 from .services import membership_invitations as invites
 from .services import organizations as services
 from .services import parties
+from .services.security import organization_set_two_factor_policy
 from .session import ACTIVE_ORG_SESSION_KEY
 
 
@@ -68,7 +70,30 @@ def organization_detail(request, public_id):
         context["invite_form"] = MemberInviteForm(scope=scope)
         context["role_form"] = MemberRoleForm(scope=scope)
         context["child_form"] = ChildOrganizationForm()
+    if can(scope, Action.ORGANIZATION_REQUIRE_TWO_FACTOR, org):
+        context["two_factor_form"] = TwoFactorPolicyForm(scope=scope, organization=org)
     return render(request, "orgs/organization_detail.html", context)
+
+
+@admin_view
+def organization_two_factor(request, public_id):
+    """The organization's two-factor requirement (docs/security-two-factor.md)."""
+    org = _administered_org(request, public_id, Action.ORGANIZATION_REQUIRE_TWO_FACTOR)
+    form = TwoFactorPolicyForm(request.POST or None, scope=request.scope, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization_set_two_factor_policy(
+                scope=request.scope,
+                organization=org,
+                require_admins=form.cleaned_data["require_admins"],
+                require_network=form.cleaned_data.get("require_network") if form.network else None,
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Two-factor requirement saved.")
+            return redirect("orgs:organization_detail", public_id=org.public_id)
+    return render_form(request, "orgs/organization_two_factor.html", {"org": org, "form": form})
 
 
 def _administered_org(request, public_id, action: Action):

@@ -139,6 +139,8 @@ OBJECTS = {
     Action.PARTY_CREATE: lambda: _org("ORG-003"),
     Action.PARTY_EDIT: _party,
     Action.ORGANIZATION_LINK: lambda: _org("ORG-003"),
+    Action.ORGANIZATION_REQUIRE_TWO_FACTOR: lambda: _org("ORG-003"),
+    Action.NETWORK_REQUIRE_TWO_FACTOR: lambda: _org("ORG-001"),
     Action.ORGANIZATION_EDIT: lambda: _org("ORG-003"),
     Action.MEMBERSHIP_INVITE: lambda: _org("ORG-003"),
     Action.MEMBERSHIP_INVITATION_MANAGE: _membership_invitation,
