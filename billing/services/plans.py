@@ -228,15 +228,15 @@ def _default_billing_mode(
         return BillingMode.FREE
     if before.billing_mode == BillingMode.MASTER:
         return BillingMode.MASTER
-    if self_pay and self_pay_allowed(org):
-        return BillingMode.SELF_PAY
-    if before.billing_mode != BillingMode.FREE:
+    if before.billing_mode != BillingMode.FREE and not self_pay:
         return before.billing_mode
     network = network_root_for(org)
     if network is not None and network.pk == org.pk:
         return BillingMode.MASTER
-    if network is None:
+    if network is None or (self_pay and self_pay_allowed(org)):
         return BillingMode.SELF_PAY
+    if before.billing_mode != BillingMode.FREE:
+        return before.billing_mode  # asked to pay itself but may not: the network keeps billing
     return BillingMode.ADD_ON
 
 
