@@ -30,6 +30,7 @@ from orgs.models import (
     TenantQuerySet,
 )
 from orgs.selectors import unscoped_locations_in_use
+from rls.context import bypass
 
 from .models import (
     SETTABLE_MODES,
@@ -108,15 +109,39 @@ def checkout_for(scope: Scope, public_id) -> Checkout:
 # --- Sponsored upgrades ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PayerBrief:
+    code: str
+    name: str
+
+
+@bypass(reason="billing: the name of the network root asked to pay, shown to the asker")
+def unscoped_payer_brief(org_id: int) -> PayerBrief:
+    """Code and name of the network root a sponsored request asks to pay.
+
+    Unscoped, and safe: the asking partner may not see the root's row (it partners with a
+    subsidiary), yet it chose to ask that network and reads only its code and name."""
+    code, name = Organization.objects.filter(pk=org_id).values_list("code", "name").get()
+    return PayerBrief(code, name)
+
+
+def _with_payer(upgrade: SponsoredUpgradeRequest) -> SponsoredUpgradeRequest:
+    upgrade.payer = unscoped_payer_brief(upgrade.network_id)  # type: ignore[attr-defined]
+    return upgrade
+
+
 def sponsored_request_for(scope: Scope, public_id: Any) -> SponsoredUpgradeRequest:
-    """A request the viewer may see (the asking org's or the paying network's admins), else 404."""
+    """A request the viewer may see (the asking org's or the paying network's admins), else 404.
+    `.payer` is the network's code and name (the asker may not see the root's row)."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(
-        SponsoredUpgradeRequest.objects.visible_to(scope).select_related(
-            "organization", "network", "requested_by", "decided_by"
-        ),
-        public_id=public_id,
+    return _with_payer(
+        get_object_or_404(
+            SponsoredUpgradeRequest.objects.visible_to(scope).select_related(
+                "organization", "requested_by", "decided_by"
+            ),
+            public_id=public_id,
+        )
     )
 
 
@@ -145,13 +170,13 @@ def sponsored_requests_decided(scope: Scope, limit: int = 10) -> list[SponsoredU
 def own_latest_sponsored_request(scope: Scope) -> SponsoredUpgradeRequest | None:
     """The active organization's latest request (pending, or the last decision), for its plan
     page."""
-    return (
+    upgrade = (
         SponsoredUpgradeRequest.objects.visible_to(scope)
         .filter(organization_id=scope.org_id)
-        .select_related("network")
         .order_by("-created_at", "-pk")
         .first()
     )
+    return _with_payer(upgrade) if upgrade is not None else None
 
 
 # --- Network billing -------------------------------------------------------------------------

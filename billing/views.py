@@ -326,6 +326,17 @@ def sponsored_request(request, public_id):
         status = 400
         upgrade = selectors.sponsored_request_for(scope, public_id)
     deciding = scope.is_network_root_super_admin and upgrade.network_id == scope.org_id
+    amount = monthly_amount(
+        upgrade.plan, upgrade.extra_location_addons, upgrade.advanced_forecasting_addon
+    )
+    bill_before = bill_after = None
+    if deciding:
+        bill = selectors.network_billing(scope)
+        billed_now = next(
+            (r.billed_here for r in bill.rows if r.org_id == upgrade.organization_id), 0
+        )
+        bill_before = bill.total
+        bill_after = bill.total - billed_now + (amount if upgrade.billing_mode == "ADD_ON" else 0)
     context = {
         "upgrade": upgrade,
         "decline_form": decline_form,
@@ -333,10 +344,9 @@ def sponsored_request(request, public_id):
         "can_cancel": upgrade.organization_id == scope.org_id
         and scope.is_admin
         and upgrade.status == SponsoredUpgradeStatus.PENDING,
-        "amount": monthly_amount(
-            upgrade.plan, upgrade.extra_location_addons, upgrade.advanced_forecasting_addon
-        ),
-        "bill": selectors.network_billing(scope) if deciding else None,
+        "amount": amount,
+        "bill_before": bill_before,
+        "bill_after": bill_after,
     }
     return render(request, "billing/sponsored_request.html", context, status=status)
 

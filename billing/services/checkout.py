@@ -37,8 +37,8 @@ from orgs.models import Organization
 MAX_EXTRA_LOCATIONS = 50
 
 PAYMENTS_NOT_CONFIGURED = (
-    "Payments are not configured: nothing can be bought here yet. "
-    "Ask your administrator to set up the payment provider."
+    "Payments are not configured: no payment provider is set up, so nothing can be bought "
+    "here yet. Ask the people who run this installation to configure Stripe."
 )
 
 

@@ -133,7 +133,7 @@ def unscoped_subscription_of(org: Organization) -> Subscription | None:
     Unscoped, and safe: the caller was allowed to change this organization's plan or billing
     (the policy, or a Stripe webhook or billing job under its named bypass) and shows nothing
     of the row; a network checking whether another network bills a partner must see it."""
-    return Subscription.objects.filter(organization=org).first()
+    return Subscription.objects.filter(organization=org).select_related("payer").first()
 
 
 @transaction.atomic

@@ -224,7 +224,8 @@ def sponsored_upgrade_decline(
 def sponsored_upgrade_cancel(*, scope: Scope, upgrade: SponsoredUpgradeRequest) -> None:
     """The asking organization withdraws its pending request."""
     policy.require(scope, policy.Action.ORGANIZATION_CHANGE_PLAN)
-    upgrade = unscoped_relock(upgrade, select_related=("organization", "network"))
+    # No join on the network: the asker may not see the root's row.
+    upgrade = unscoped_relock(upgrade)
     if upgrade.organization_id != scope.org_id:
         raise policy.NotAllowed("Only the organization that asked can withdraw its request.")
     if upgrade.status == SponsoredUpgradeStatus.CANCELLED:
