@@ -32,7 +32,7 @@ from core.email import queue_email
 from core.entitlements import PLAN_LIMITS, PLAN_ORDER, FeatureRow, monthly_amount, plan_losses
 from core.enums import NotificationKind, PlanTier
 from orgs import policy
-from orgs.access import Scope
+from orgs.access import Scope, unscoped_relock
 from orgs.models import BillingMode, Organization
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def _notify_network(
     org: Organization, network: Organization, before: PlanState, change: PlanChange
 ) -> None:
     """The root that paid for the organization hears of the change (its bill changes)."""
-    after = PlanState.of(org)
+    after = PlanState.of(unscoped_relock(org))
     emails = unscoped_admin_emails(network.pk)
     if emails:
         queue_email(

@@ -169,8 +169,8 @@ def _notify_network(
 
 def _lock_for_decision(scope: Scope, upgrade: SponsoredUpgradeRequest) -> SponsoredUpgradeRequest:
     """The request, locked, once the viewer is the super admin of the network asked to pay."""
-    upgrade = unscoped_relock(upgrade, select_related=("organization", "network"))
     policy.require(scope, policy.Action.ORGANIZATION_SET_BILLING_MODE, upgrade.organization)
+    upgrade = unscoped_relock(upgrade, select_related=("organization", "network"))
     if upgrade.network_id != scope.org_id:
         raise policy.NotAllowed("Only the super admin of the network asked to pay decides.")
     return upgrade
