@@ -261,9 +261,6 @@ class SponsoredUpgradeRequestQuerySet(TenantQuerySet):
             | Q(network_id__in=scope.administered_org_ids)
         )
 
-    def pending(self) -> SponsoredUpgradeRequestQuerySet:
-        return self.filter(status=SponsoredUpgradeStatus.PENDING)
-
 
 class SponsoredUpgradeRequest(models.Model):
     """An upgrade that would be billed under the network root (ADD_ON / INCLUDED): nothing is

@@ -149,8 +149,7 @@ def sponsored_requests_to_decide(scope: Scope) -> list[SponsoredUpgradeRequest]:
     """The pending requests asking the viewer's organization (a network root) to pay."""
     return list(
         SponsoredUpgradeRequest.objects.visible_to(scope)
-        .pending()
-        .filter(network_id=scope.org_id)
+        .filter(network_id=scope.org_id, status=SponsoredUpgradeStatus.PENDING)
         .select_related("organization", "requested_by")
         .order_by("created_at", "pk")
     )

@@ -13,7 +13,6 @@ from django.db import transaction
 
 from billing.models import SETTABLE_MODES, PlanChange, PlanChangeSource
 from billing.services.plans import (
-    BILLED_TO_NETWORK,
     PlanState,
     organization_change_plan,
     unscoped_subscription_of,
@@ -39,7 +38,7 @@ class ModeChangePreview:
 
     @property
     def network_amount_after(self) -> Decimal:
-        return self.after.network_amount if self.after.billing_mode in BILLED_TO_NETWORK else 0
+        return self.after.network_amount
 
     @property
     def downgrade(self) -> bool:

@@ -101,8 +101,7 @@ def sponsored_upgrade_request(
     )
     if (
         SponsoredUpgradeRequest.objects.visible_to(scope)
-        .pending()
-        .filter(organization=org)
+        .filter(organization=org, status=SponsoredUpgradeStatus.PENDING)
         .exists()
     ):
         raise ValidationError(
