@@ -197,7 +197,9 @@ def _complete_checkout(*, scope: Scope | None, checkout: Checkout, source: str) 
         plan=checkout.plan,
         extra_location_addons=checkout.extra_location_addons,
         advanced_forecasting_addon=checkout.advanced_forecasting_addon,
-        self_pay=checkout.self_pay,
+        # Paid by the organization itself (its card, or the labelled simulation): never
+        # billed to a network root, which only an approved sponsored request does.
+        self_pay=True,
         source=source,
     )
     return True
