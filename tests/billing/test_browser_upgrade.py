@@ -71,3 +71,27 @@ def test_sponsored_upgrade_asked_by_the_partner_approved_by_the_root(browser_log
     partner.goto("/billing/plan/")
     assert "ENTERPRISE" in partner.locator("[data-testid=current-plan]").inner_text()
     _shot(partner, tmp_path, "5-partner-plan-after")
+
+
+def test_downgrade_and_the_roots_mode_change_ask_first(browser_login, tmp_path):
+    partner = browser_login("admin@packagepro.example")
+    partner.goto("/billing/plan/")
+    partner.locator("[data-testid=downgrade-FREE]").click()
+    partner.wait_for_url("**/billing/plan/change/?plan=FREE")
+    assert "Create own products" in partner.locator("[data-testid=lost-features]").inner_text()
+    _shot(partner, tmp_path, "6-partner-cancel-confirm")
+    partner.locator("[data-testid=confirm-downgrade]").click()
+    partner.wait_for_url("**/billing/plan/")
+    assert "FREE" in partner.locator("[data-testid=current-plan]").inner_text()
+
+    root = browser_login("super@luxebond.example")
+    root.goto("/billing/")
+    row = root.locator("tr[data-org=ORG-301]")
+    row.locator("select").select_option("FREE")
+    row.get_by_role("button", name="Set…").click()
+    root.wait_for_selector("[data-testid=mode-confirm]")
+    assert "$199.00/mo" in root.locator("[data-testid=bill-change]").inner_text()
+    _shot(root, tmp_path, "7-root-mode-confirm")
+    root.locator("[data-testid=confirm-mode]").click()
+    root.wait_for_url("**/billing/")
+    assert "ORG-301 is now billed as FREE" in root.locator(".messages").inner_text()
