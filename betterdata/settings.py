@@ -171,12 +171,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# Stripe: real Checkout + webhooks when the secret key is set; a labelled simulation otherwise.
+# Stripe: real Checkout + webhooks when the secret key is set.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
-# Billing: days a past-due organization keeps its plan before it falls back to FREE; whether
-# organizations may pay for themselves (SELF_PAY) instead of being billed under their network.
+# Billing fails closed: without STRIPE_SECRET_KEY no checkout exists unless the labelled
+# simulation is switched on explicitly (the `make run` demo does; docs/security-billing.md).
+BILLING_SIMULATED_CHECKOUT = env.bool("BILLING_SIMULATED_CHECKOUT", default=False)
+# Days a past-due organization keeps its plan before it falls back to FREE; whether an *owned*
+# organization (subsidiary, division, branch) may pay for itself (SELF_PAY) instead of being
+# billed under its network. Partners may always pay their own way.
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
 BILLING_SELF_PAY_ENABLED = env.bool("BILLING_SELF_PAY_ENABLED", default=False)
 CELERY_BEAT_SCHEDULE = {

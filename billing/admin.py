@@ -3,7 +3,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from .models import Checkout, PlanChange, PlanOverride, Subscription, WebhookEvent
+from .models import (
+    Checkout,
+    PlanChange,
+    PlanOverride,
+    SponsoredUpgradeRequest,
+    Subscription,
+    WebhookEvent,
+)
 from .services.overrides import plan_override_create
 
 
@@ -54,6 +61,24 @@ class PlanChangeAdmin(StaffOnlyAdmin):
     list_filter = ("source", "to_plan")
     list_select_related = ("organization",)
     search_fields = ("organization__code", "reason")
+
+
+@admin.register(SponsoredUpgradeRequest)
+class SponsoredUpgradeRequestAdmin(StaffOnlyAdmin):
+    """View-only: the network root's super admin decides on /billing/requests/<id>/."""
+
+    list_display = (
+        "created_at",
+        "organization",
+        "network",
+        "plan",
+        "billing_mode",
+        "status",
+        "decided_at",
+    )
+    list_filter = ("status", "plan", "billing_mode")
+    list_select_related = ("organization", "network")
+    search_fields = ("organization__code", "organization__name", "reason")
 
 
 @admin.register(Checkout)

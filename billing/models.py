@@ -104,6 +104,7 @@ class PlanChangeSource(models.TextChoices):
     NETWORK = "NETWORK", "Network billing"
     PAYMENT_FAILED = "PAYMENT_FAILED", "Grace period ended"
     CANCELED = "CANCELED", "Cancellation"
+    DOWNGRADE = "DOWNGRADE", "Downgrade by the organization"
     OVERRIDE = "OVERRIDE", "Staff override"
 
 
@@ -238,3 +239,78 @@ class PlanOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} → {self.plan}: {self.reason}"
+
+
+class SponsoredUpgradeStatus(models.TextChoices):
+    PENDING = "PENDING", "Waiting for approval"
+    APPROVED = "APPROVED", "Approved"
+    DECLINED = "DECLINED", "Declined"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+# The billing modes that put an organization's plan on its network root's bill: an upgrade in
+# one of them is a request the root's super admin approves (docs/security-billing.md).
+SPONSORED_MODES: tuple[str, ...] = (BillingMode.ADD_ON, BillingMode.INCLUDED)
+
+
+class SponsoredUpgradeRequestQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> SponsoredUpgradeRequestQuerySet:
+        # The asking organization's admins and the admins of the network asked to pay.
+        return self.filter(
+            Q(organization_id__in=scope.administered_org_ids)
+            | Q(network_id__in=scope.administered_org_ids)
+        )
+
+
+class SponsoredUpgradeRequest(models.Model):
+    """An upgrade that would be billed under the network root (ADD_ON / INCLUDED): nothing is
+    billed and the plan does not change until the root's super admin approves it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="sponsored_upgrade_requests"
+    )
+    # The network root asked to pay (billing.services.plans.network_root_for at the request).
+    network = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    plan = models.CharField(max_length=12, choices=PlanTier.choices)
+    billing_mode = models.CharField(max_length=10, choices=BillingMode.choices)
+    extra_location_addons = models.PositiveSmallIntegerField(default=0)
+    advanced_forecasting_addon = models.BooleanField(default=False)
+    message = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=SponsoredUpgradeStatus.choices,
+        default=SponsoredUpgradeStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SponsoredUpgradeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status="PENDING"),
+                name="sponsored_upgrade_one_pending_per_org",
+            ),
+            models.CheckConstraint(
+                name="sponsored_upgrade_mode_billed_to_network",
+                condition=Q(billing_mode__in=["ADD_ON", "INCLUDED"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization.code} asks {self.plan} {self.billing_mode} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SponsoredUpgradeStatus.PENDING

@@ -5,10 +5,27 @@ from __future__ import annotations
 
 from core.enums import NotificationKind
 from notifications.services import notify as _notify
+from orgs.models import ADMIN_ROLES
 
 
 def notify(
-    *, org_ids: list[int], kind: NotificationKind, title: str, body: str = "", url: str = ""
+    *,
+    org_ids: list[int],
+    kind: NotificationKind,
+    title: str,
+    body: str = "",
+    url: str = "",
+    admins_only: bool = False,
 ) -> bool:
-    _notify(org_ids=org_ids, kind=kind, title=title, body=body, url=url, send_email=False)
+    """`admins_only`: billing matters of another organization (a sponsored upgrade, a partner's
+    downgrade) go to the admins, not every member."""
+    _notify(
+        org_ids=org_ids,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        send_email=False,
+        roles=ADMIN_ROLES if admins_only else None,
+    )
     return True

@@ -30,8 +30,16 @@ from orgs.models import (
     TenantQuerySet,
 )
 from orgs.selectors import unscoped_locations_in_use
+from rls.context import bypass
 
-from .models import SETTABLE_MODES, Checkout, PlanChange, Subscription
+from .models import (
+    SETTABLE_MODES,
+    Checkout,
+    PlanChange,
+    SponsoredUpgradeRequest,
+    SponsoredUpgradeStatus,
+    Subscription,
+)
 
 
 def _visible_through(model: type[Model], related_name: str, scope: Scope) -> QuerySet[Any]:
@@ -76,6 +84,11 @@ def plan_usage(scope: Scope) -> Usage:
     return Usage(skus, locations, limits.skus, limits.locations)
 
 
+def own_organization(scope: Scope) -> Organization | None:
+    """The active organization, as its plan page and billing checks read it."""
+    return Organization.objects.visible_to(scope).filter(pk=scope.org_id).first()
+
+
 def own_subscription(scope: Scope) -> Subscription | None:
     return (
         Subscription.objects.visible_to(scope)
@@ -91,6 +104,78 @@ def checkout_for(scope: Scope, public_id) -> Checkout:
     return get_object_or_404(
         Checkout.objects.visible_to(scope).select_related("organization"), public_id=public_id
     )
+
+
+# --- Sponsored upgrades ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayerBrief:
+    code: str
+    name: str
+
+
+@bypass(reason="billing: the name of the network root asked to pay, shown to the asker")
+def unscoped_payer_brief(org_id: int) -> PayerBrief:
+    """Code and name of the network root a sponsored request asks to pay.
+
+    Unscoped, and safe: the asking partner may not see the root's row (it partners with a
+    subsidiary), yet it chose to ask that network and reads only its code and name."""
+    code, name = Organization.objects.filter(pk=org_id).values_list("code", "name").get()
+    return PayerBrief(code, name)
+
+
+def _with_payer(upgrade: SponsoredUpgradeRequest) -> SponsoredUpgradeRequest:
+    upgrade.payer = unscoped_payer_brief(upgrade.network_id)  # type: ignore[attr-defined]
+    return upgrade
+
+
+def sponsored_request_for(scope: Scope, public_id: Any) -> SponsoredUpgradeRequest:
+    """A request the viewer may see (the asking org's or the paying network's admins), else 404.
+    `.payer` is the network's code and name (the asker may not see the root's row)."""
+    from django.shortcuts import get_object_or_404
+
+    return _with_payer(
+        get_object_or_404(
+            SponsoredUpgradeRequest.objects.visible_to(scope).select_related(
+                "organization", "requested_by", "decided_by"
+            ),
+            public_id=public_id,
+        )
+    )
+
+
+def sponsored_requests_to_decide(scope: Scope) -> list[SponsoredUpgradeRequest]:
+    """The pending requests asking the viewer's organization (a network root) to pay."""
+    return list(
+        SponsoredUpgradeRequest.objects.visible_to(scope)
+        .filter(network_id=scope.org_id, status=SponsoredUpgradeStatus.PENDING)
+        .select_related("organization", "requested_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def sponsored_requests_decided(scope: Scope, limit: int = 10) -> list[SponsoredUpgradeRequest]:
+    """The latest decided requests to the viewer's network (the history under the list)."""
+    return list(
+        SponsoredUpgradeRequest.objects.visible_to(scope)
+        .filter(network_id=scope.org_id)
+        .exclude(status=SponsoredUpgradeStatus.PENDING)
+        .select_related("organization", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def own_latest_sponsored_request(scope: Scope) -> SponsoredUpgradeRequest | None:
+    """The active organization's latest request (pending, or the last decision), for its plan
+    page."""
+    upgrade = (
+        SponsoredUpgradeRequest.objects.visible_to(scope)
+        .filter(organization_id=scope.org_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return _with_payer(upgrade) if upgrade is not None else None
 
 
 # --- Network billing -------------------------------------------------------------------------

@@ -23,7 +23,19 @@ from .models import Checkout
 
 
 def enabled() -> bool:
+    """Stripe is configured: checkouts are paid at Stripe."""
     return bool(settings.STRIPE_SECRET_KEY)
+
+
+def simulated() -> bool:
+    """The labelled simulated checkout: only without Stripe and only when switched on
+    explicitly (BILLING_SIMULATED_CHECKOUT, the demo). Never the fallback of a missing key."""
+    return not enabled() and bool(settings.BILLING_SIMULATED_CHECKOUT)
+
+
+def payments_configured() -> bool:
+    """Whether any checkout can be created or confirmed at all (fails closed)."""
+    return enabled() or simulated()
 
 
 def client() -> stripe.StripeClient:

@@ -351,6 +351,18 @@ def plan_unlocks(current_plan: str) -> list[tuple[str, Decimal, list[FeatureRow]
     return out
 
 
+def plan_losses(
+    current_plan: str, target_plan: str, *, advanced_forecasting_addon: bool = False
+) -> list[FeatureRow]:
+    """The matrix rows an organization on `current_plan` (with its forecasting add-on) no longer
+    has on `target_plan`: what a downgrade or cancellation makes read-only or unavailable."""
+    have = set(plan_features(current_plan))
+    if advanced_forecasting_addon and Feature.FORECASTING_BASIC in have:
+        have.add(Feature.FORECASTING_ADVANCED)
+    keep = set(plan_features(target_plan))
+    return [FEATURES[f] for f in FEATURES if f in have and f not in keep]
+
+
 def matrix_rows() -> list[tuple[FeatureRow, list[tuple[bool, str]]]]:
     """The permission matrix for display: each row with (allowed, note) per plan."""
     rows = []

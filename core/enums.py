@@ -46,3 +46,8 @@ class NotificationKind(models.TextChoices):
     DISCREPANCY_RESOLVED = "discrepancy_resolved", "Receipt discrepancy resolved"
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     PLAN_CHANGED = "plan_changed", "Plan changed"
+    SPONSORED_UPGRADE_REQUESTED = (
+        "sponsored_upgrade_requested",
+        "An upgrade asks your network to pay for it",
+    )
+    SPONSORED_UPGRADE_DECIDED = "sponsored_upgrade_decided", "A sponsored upgrade was decided"

@@ -38,15 +38,17 @@ def notify(
     url: str = "",
     exclude_user_id: int | None = None,
     send_email: bool = True,
+    roles: Iterable[str] | None = None,
 ) -> None:
     """Notify the active members of `org_ids` about one event, each by their preference.
 
     `send_email=False` for callers that send their own transactional email (billing, shipments).
+    `roles` narrows the recipients to members with one of those roles (billing: admins only).
 
     Three queries whatever the number of recipients (members, preferences, one bulk insert).
     """
     kind = NotificationKind(kind)  # a kind with no preference row on the page is a bug: fail
-    recipients = _recipients(list(org_ids), exclude_user_id=exclude_user_id)
+    recipients = _recipients(list(org_ids), exclude_user_id=exclude_user_id, roles=roles)
     if not recipients:
         return
     prefs = {
@@ -74,7 +76,9 @@ def notify(
     Notification.objects.bulk_create(in_app_rows)
 
 
-def _recipients(org_ids: list[int], *, exclude_user_id: int | None) -> dict[int, tuple[int, str]]:
+def _recipients(
+    org_ids: list[int], *, exclude_user_id: int | None, roles: Iterable[str] | None = None
+) -> dict[int, tuple[int, str]]:
     """user id -> (the organization they hear about it as, their email address).
 
     Called from `notify` under its bypass: the system addresses other organizations' members."""
@@ -83,6 +87,7 @@ def _recipients(org_ids: list[int], *, exclude_user_id: int | None) -> dict[int,
         Membership.objects.active()  # unscoped on purpose: the system addresses members
         .filter(organization_id__in=org_ids, user__is_active=True)
         .exclude(organization__status="CLOSED")
+        .filter(**({"role__in": list(roles)} if roles is not None else {}))
         .order_by("organization_id")
         .values_list("user_id", "organization_id", "user__email")
     )

@@ -161,6 +161,9 @@ POLICIES: dict[str, str] = {
     "billing_subscription": f"organization_id = ANY({ADMIN}) OR payer_id = ANY({ADMIN})",
     "billing_planchange": f"organization_id = ANY({ADMIN}) OR network_id = ANY({ADMIN})",
     "billing_checkout": f"organization_id = ANY({ADMIN})",
+    "billing_sponsoredupgraderequest": (
+        f"organization_id = ANY({ADMIN}) OR network_id = ANY({ADMIN})"
+    ),
     "api_apitoken": f"organization_id = ANY({ADMIN})",
 }
 
@@ -178,11 +181,17 @@ $$;
 
 
 def enable_sql(table: str, using: str) -> str:
+    """Enable and force RLS on `table` with its policy; a table that does not exist yet is
+    skipped. The RLS migrations apply every entry of POLICIES as it is when they run, which
+    includes tables created by later migrations (a new tenant table's own migration applies
+    its policy once the table exists: billing/migrations/0002_sponsoredupgraderequest.py)."""
     return (
-        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;"
+        f"DO $rls$ BEGIN IF to_regclass('{table}') IS NOT NULL THEN"
+        f" ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;"
         f" ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"
         f" DROP POLICY IF EXISTS tenant ON {table};"
         f" CREATE POLICY tenant ON {table} USING ({BYPASS} OR ({using}));"
+        " END IF; END $rls$;"
     )
 
 

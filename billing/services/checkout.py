@@ -1,17 +1,32 @@
 """Checkout: an admin buys a plan and add-ons. The checkout records what is bought; the plan
 changes only when the payment is confirmed (at Stripe, or at once when simulated).
+
+Fails closed: with no STRIPE_SECRET_KEY and the simulation not switched on explicitly
+(BILLING_SIMULATED_CHECKOUT) no checkout is created or confirmed. A checkout is paid by the
+organization itself: an upgrade that would land on the network root's bill (ADD_ON, INCLUDED)
+is refused here and goes through a sponsored request (billing.services.sponsorship).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_gateway
-from billing.models import Checkout, CheckoutStatus, PlanChangeSource, Subscription
-from billing.services.plans import organization_change_plan
+from billing.models import (
+    SPONSORED_MODES,
+    Checkout,
+    CheckoutStatus,
+    PlanChangeSource,
+    Subscription,
+)
+from billing.services.plans import (
+    billing_mode_for,
+    network_root_for,
+    organization_change_plan,
+    self_pay_allowed,
+)
 from core.entitlements import PLAN_ORDER
 from core.enums import PlanTier
 from orgs import policy
@@ -20,6 +35,23 @@ from orgs.audit import audit
 from orgs.models import Organization
 
 MAX_EXTRA_LOCATIONS = 50
+
+PAYMENTS_NOT_CONFIGURED = (
+    "Payments are not configured: no payment provider is set up, so nothing can be bought "
+    "here yet. Ask the people who run this installation to configure Stripe."
+)
+
+
+class PaymentsNotConfigured(ValidationError):
+    """No Stripe key and no explicitly enabled simulation: no checkout exists."""
+
+    def __init__(self) -> None:
+        super().__init__(PAYMENTS_NOT_CONFIGURED, code="payments_not_configured")
+
+
+def require_payments_configured() -> None:
+    if not stripe_gateway.payments_configured():
+        raise PaymentsNotConfigured()
 
 
 def _require_org_admin(scope: Scope) -> Organization:
@@ -38,21 +70,24 @@ def checkout_start(
 ) -> Checkout:
     """Record what the admin asks to buy (the whole target subscription). The plan changes
     only when the payment is confirmed."""
+    require_payments_configured()
     org = _require_org_admin(scope)
-    extra_location_addons, advanced_forecasting_addon = _validate_purchase(
+    extra_location_addons, advanced_forecasting_addon = purchase_validate(
         org,
         plan=plan,
         extra_location_addons=extra_location_addons,
         advanced_forecasting_addon=advanced_forecasting_addon,
-        self_pay=self_pay,
     )
+    if self_pay and not self_pay_allowed(org):
+        raise ValidationError("Self-pay is not enabled; your network bills your plan.")
+    _refuse_billing_the_network(org, plan=plan, self_pay=self_pay)
     checkout = Checkout.objects.create(
         organization=org,
         plan=plan,
         extra_location_addons=extra_location_addons,
         advanced_forecasting_addon=advanced_forecasting_addon,
         self_pay=self_pay,
-        simulated=not stripe_gateway.enabled(),
+        simulated=stripe_gateway.simulated(),
         created_by_id=scope.user_id,
     )
     audit(
@@ -69,23 +104,23 @@ def checkout_start(
     return checkout
 
 
-def _validate_purchase(
+def purchase_validate(
     org: Organization,
     *,
     plan: str,
     extra_location_addons: int,
     advanced_forecasting_addon: bool,
-    self_pay: bool,
 ) -> tuple[int, bool]:
-    """Refuse what checkout does not sell; returns the add-ons actually bought (only PRO
-    sells add-ons). A purchase must add something: a higher plan, or more add-ons on PRO."""
+    """Refuse what is not sold (by checkout or a sponsored request); returns the add-ons
+    actually bought (only PRO sells add-ons). A purchase must add something: a higher plan, or
+    more add-ons on PRO."""
     if plan not in (PlanTier.PRO, PlanTier.ENTERPRISE):
         raise ValidationError("Choose PRO or ENTERPRISE.")
     current = PLAN_ORDER.index(org.plan_tier)
     target = PLAN_ORDER.index(plan)
     if target < current:
         raise ValidationError(
-            "Downgrades are made by cancelling the subscription, not through checkout."
+            "Downgrades are made on the plan page (Downgrade or cancel), not through checkout."
         )
     if plan != PlanTier.PRO:
         extra_location_addons, advanced_forecasting_addon = 0, False
@@ -101,9 +136,20 @@ def _validate_purchase(
         raise ValidationError(
             f"{org.code} already has the {org.plan_tier} plan with these add-ons."
         )
-    if self_pay and not settings.BILLING_SELF_PAY_ENABLED:
-        raise ValidationError("Self-pay is not enabled; your network bills your plan.")
     return extra_location_addons, advanced_forecasting_addon
+
+
+def _refuse_billing_the_network(org: Organization, *, plan: str, self_pay: bool) -> None:
+    """A checkout never puts a plan on the network root's bill: that needs the root's approval
+    (a sponsored request), or the organization pays its own way (SELF-PAY)."""
+    if billing_mode_for(org, plan, self_pay=self_pay) not in SPONSORED_MODES:
+        return
+    network = network_root_for(org)
+    payer = f"{network.code} {network.name}" if network else "your network"
+    raise ValidationError(
+        f"This upgrade would be billed to {payer}: send it as a request for their approval, "
+        "or pay for it yourself (SELF-PAY)."
+    )
 
 
 def checkout_open_at_stripe(*, scope: Scope, checkout: Checkout, email: str) -> str:
@@ -151,7 +197,9 @@ def _complete_checkout(*, scope: Scope | None, checkout: Checkout, source: str) 
         plan=checkout.plan,
         extra_location_addons=checkout.extra_location_addons,
         advanced_forecasting_addon=checkout.advanced_forecasting_addon,
-        self_pay=checkout.self_pay,
+        # Paid by the organization itself (its card, or the labelled simulation): never
+        # billed to a network root, which only an approved sponsored request does.
+        self_pay=True,
         source=source,
     )
     return True
@@ -159,12 +207,16 @@ def _complete_checkout(*, scope: Scope | None, checkout: Checkout, source: str) 
 
 @transaction.atomic
 def checkout_confirm_simulated(*, scope: Scope, checkout: Checkout) -> bool:
-    """The simulated payment (no STRIPE_SECRET_KEY): confirms at once. Safe to double-click."""
-    _require_org_admin(scope)
-    if not checkout.simulated or stripe_gateway.enabled():
+    """The simulated payment (explicitly enabled, no STRIPE_SECRET_KEY): confirms at once.
+    Safe to double-click."""
+    require_payments_configured()
+    org = _require_org_admin(scope)
+    if not checkout.simulated or not stripe_gateway.simulated():
         raise ValidationError(
             "This checkout is paid at Stripe; its confirmation comes from Stripe."
         )
+    if checkout.status != CheckoutStatus.COMPLETED:
+        _refuse_billing_the_network(org, plan=checkout.plan, self_pay=checkout.self_pay)
     done = _complete_checkout(scope=scope, checkout=checkout, source=PlanChangeSource.CHECKOUT)
     if done:
         audit(scope=scope, action="billing.checkout_simulated_paid", target=checkout)

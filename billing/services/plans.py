@@ -95,6 +95,27 @@ def network_root_for(org: Organization) -> Organization | None:
     return org if has_children else None
 
 
+@bypass(reason="billing: whether a network owns an organization (billing structure, nothing shown)")
+def unscoped_is_owned(org: Organization) -> bool:
+    """Whether the organization is a subsidiary, division or branch of a network (its billing
+    is the network's to set), as opposed to a partner or a stand-alone company."""
+    # unscoped: billing structure only; the caller administers `org` or is a billing job
+    return OrganizationRelationship.objects.owning().active().filter(child=org).exists()
+
+
+def self_pay_allowed(org: Organization) -> bool:
+    """Partners (and stand-alone organizations) may always pay their own way instead of asking
+    their network to sponsor them; an owned organization only where BILLING_SELF_PAY_ENABLED."""
+    return settings.BILLING_SELF_PAY_ENABLED or not unscoped_is_owned(org)
+
+
+def billing_mode_for(org: Organization, plan: str, *, self_pay: bool = False) -> str:
+    """The billing mode a change of `org` to `plan` would get when nobody names one: the same
+    resolution `organization_change_plan` applies (checkout and sponsored requests ask it
+    before anything is bought)."""
+    return _default_billing_mode(org, plan, PlanState.of(org), self_pay=self_pay)
+
+
 @bypass(reason="billing: addressing an organization's admins, nothing is shown")
 def unscoped_admin_emails(org_id: int) -> list[str]:
     """Where billing email for an organization goes: its active admins."""
@@ -112,7 +133,7 @@ def unscoped_subscription_of(org: Organization) -> Subscription | None:
     Unscoped, and safe: the caller was allowed to change this organization's plan or billing
     (the policy, or a Stripe webhook or billing job under its named bypass) and shows nothing
     of the row; a network checking whether another network bills a partner must see it."""
-    return Subscription.objects.filter(organization=org).first()
+    return Subscription.objects.filter(organization=org).select_related("payer").first()
 
 
 @transaction.atomic
@@ -170,7 +191,7 @@ def organization_change_plan(
         reason=reason[:300],
         at=at or timezone.now(),
     )
-    _notify_plan_changed(org, before, after)
+    _notify_plan_changed(org, before, after, reason=reason[:300])
     return change
 
 
@@ -200,17 +221,22 @@ def _addons_for(
 def _default_billing_mode(
     org: Organization, plan: str, before: PlanState, *, self_pay: bool
 ) -> str:
-    """FREE for the free plan; a paid org keeps its mode; a FREE org starting to pay is the
-    MASTER of its own network, SELF-PAY when alone or asking to, else an ADD-ON of its network."""
+    """FREE for the free plan; SELF-PAY when the org pays for itself (and may); a paid org keeps
+    its mode; a FREE org starting to pay is the MASTER of its own network, SELF-PAY when alone,
+    else an ADD-ON of its network (which only an approved sponsored request applies)."""
     if plan == PlanTier.FREE:
         return BillingMode.FREE
-    if before.billing_mode != BillingMode.FREE:
+    if before.billing_mode == BillingMode.MASTER:
+        return BillingMode.MASTER
+    if before.billing_mode != BillingMode.FREE and not self_pay:
         return before.billing_mode
     network = network_root_for(org)
     if network is not None and network.pk == org.pk:
         return BillingMode.MASTER
-    if (self_pay and settings.BILLING_SELF_PAY_ENABLED) or network is None:
+    if network is None or (self_pay and self_pay_allowed(org)):
         return BillingMode.SELF_PAY
+    if before.billing_mode != BillingMode.FREE:
+        return before.billing_mode  # asked to pay itself but may not: the network keeps billing
     return BillingMode.ADD_ON
 
 
@@ -315,9 +341,12 @@ def _record(
     return change
 
 
-def _notify_plan_changed(org: Organization, before: PlanState, after: PlanState) -> None:
+def _notify_plan_changed(
+    org: Organization, before: PlanState, after: PlanState, *, reason: str = ""
+) -> None:
     """The admins' email (queued with the transaction) and the in-app copy after commit."""
     context = {
+        "reason": reason,
         "org": org,
         "before": before,
         "after": after,
@@ -332,6 +361,7 @@ def _notify_plan_changed(org: Organization, before: PlanState, after: PlanState)
             org_ids=[org.pk],
             kind=NotificationKind.PLAN_CHANGED,
             title=f"{org.code} is now on the {after.plan} plan",
+            body=reason,
             url="/billing/plan/",
         )
     )

@@ -125,7 +125,9 @@ def _sync_subscription(
             plan=plan,
             extra_location_addons=int(metadata.get("extra_location_addons") or 0),
             advanced_forecasting_addon=metadata.get("advanced_forecasting_addon") == "1",
-            self_pay=metadata.get("self_pay") == "1",
+            # A Stripe subscription is the organization's own (its Stripe customer pays it):
+            # never billed to a network root, which only an approved sponsored request does.
+            self_pay=True,
             source=PlanChangeSource.STRIPE,
         )
     elif status in ("past_due", "unpaid") and is_current:

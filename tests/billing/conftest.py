@@ -250,3 +250,11 @@ def billed(db) -> Billed:
         packagepro_admin=admin_of(packagepro),
         salon=salon,
     )
+
+
+@pytest.fixture
+def simulated_checkout(settings):
+    """The labelled simulated checkout, switched on explicitly (as `make run` does); without it
+    payments fail closed (no Stripe key, no checkout)."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.BILLING_SIMULATED_CHECKOUT = True

@@ -88,7 +88,7 @@ class _Inbox:
         return "250 Message accepted for delivery"
 
 
-def test_payment_failed_email_over_real_smtp(settings, billed, post_event):
+def test_payment_failed_email_over_real_smtp(settings, billed, post_event, simulated_checkout):
     from billing.services import checkout as checkout_services
 
     net = billed.net
@@ -104,7 +104,7 @@ def test_payment_failed_email_over_real_smtp(settings, billed, post_event):
         settings.EMAIL_PORT = port
         settings.EMAIL_USE_TLS = False
         checkout = checkout_services.checkout_start(
-            scope=scope_of_user(net.amazon_admin), plan="PRO"
+            scope=scope_of_user(net.amazon_admin), plan="PRO", self_pay=True
         )
         post_event(
             make_event(

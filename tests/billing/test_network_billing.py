@@ -111,13 +111,17 @@ def test_another_root_sees_only_its_own_network(login):
 def test_root_sponsors_a_partner_and_stops(login, demo, mailoutbox):
     c = login(ROOT)
     amazon = demo.org("ORG-101")
-    r = c.post(f"/billing/orgs/{amazon.public_id}/mode/", {"billing_mode": "ADD_ON"})
+    mode = f"/billing/orgs/{amazon.public_id}/mode/"
+    r = c.post(mode, {"billing_mode": "ADD_ON"})  # the confirmation page first: nothing changes
+    assert r.status_code == 200 and 'data-testid="mode-confirm"' in r.content.decode()
+    assert demo.org("ORG-101").plan_tier == "FREE"
+    r = c.post(mode, {"billing_mode": "ADD_ON", "confirm": "1"})
     assert r.status_code == 302
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.billing_mode) == ("PRO", "ADD_ON")
     assert Subscription.objects.get(organization=amazon).payer.code == "ORG-001"
     assert 'data-testid="grand-total">$1,645/mo' in c.get("/billing/").content.decode()
-    r = c.post(f"/billing/orgs/{amazon.public_id}/mode/", {"billing_mode": "FREE"})
+    r = c.post(mode, {"billing_mode": "FREE", "confirm": "1"})
     amazon.refresh_from_db()
     assert (amazon.plan_tier, amazon.billing_mode) == ("FREE", "FREE")
     assert PlanChange.objects.filter(organization=amazon, source="NETWORK").count() == 2

@@ -22,8 +22,8 @@ from .conftest import make_event
 
 
 @pytest.fixture
-def admin(db):
-    """The only admin of a FREE partner of a network's subsidiary (billed as an add-on)."""
+def admin(db, simulated_checkout):
+    """The only admin of a FREE partner of a network's subsidiary (paying its own way)."""
     dist = child_org(OrganizationFactory(root=True))
     partner = OrganizationFactory(plan_tier="FREE")
     fba = LocationFactory(operator=partner)
@@ -32,7 +32,7 @@ def admin(db):
 
 
 def _buys_pro_then_payment_fails(admin, post_event) -> None:
-    checkout = checkout_start(scope=scope_of_user(admin), plan="PRO")
+    checkout = checkout_start(scope=scope_of_user(admin), plan="PRO", self_pay=True)
     paid = {
         "id": "cs_pref",
         "client_reference_id": str(checkout.public_id),

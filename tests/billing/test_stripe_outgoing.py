@@ -19,7 +19,7 @@ def _plan(org) -> str:
 def test_upgrade_creates_customer_and_checkout_session(client, billed, fake_stripe):
     net = billed.net
     c = logged_in(client, net.amazon_admin)
-    r = c.post("/billing/checkout/", {"plan": "PRO"})
+    r = c.post("/billing/checkout/", {"plan": "PRO", "self_pay": "on"})
     assert r.status_code == 302
     assert r["Location"].startswith("https://checkout.stripe.test/c/pay/cs_test_")
     amazon = net.amazon
@@ -53,10 +53,16 @@ def test_upgrade_creates_customer_and_checkout_session(client, billed, fake_stri
 
 def test_addons_are_subscription_items_and_customer_is_reused(client, billed, fake_stripe):
     c = logged_in(client, billed.packagepro_admin)
-    # PackagePro (PRO, 1 extra location) adds a second extra location and advanced forecasting.
+    # PackagePro (PRO, 1 extra location) adds a second extra location and advanced forecasting,
+    # paying for itself (billed to the root it would be a sponsored request, not a checkout).
     r = c.post(
         "/billing/checkout/",
-        {"plan": "PRO", "extra_location_addons": "2", "advanced_forecasting_addon": "on"},
+        {
+            "plan": "PRO",
+            "extra_location_addons": "2",
+            "advanced_forecasting_addon": "on",
+            "self_pay": "on",
+        },
     )
     assert r.status_code == 302
     f = fake_stripe.posts("/v1/checkout/sessions")[0].form
@@ -74,7 +80,7 @@ def test_addons_are_subscription_items_and_customer_is_reused(client, billed, fa
         "1",
     )
     # A second checkout (a double click, or a later add-on) reuses the Stripe customer.
-    c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
+    c.post("/billing/checkout/", {"plan": "ENTERPRISE", "self_pay": "on"})
     assert len(fake_stripe.posts("/v1/customers")) == 1
     sessions = fake_stripe.posts("/v1/checkout/sessions")
     assert len(sessions) == 2
@@ -86,7 +92,7 @@ def test_addons_are_subscription_items_and_customer_is_reused(client, billed, fa
 def test_stripe_down_is_a_clear_error_not_a_500(client, billed, fake_stripe, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     c = logged_in(client, billed.net.amazon_admin)
-    r = c.post("/billing/checkout/", {"plan": "PRO"})
+    r = c.post("/billing/checkout/", {"plan": "PRO", "self_pay": "on"})
     assert r.status_code == 400
     assert "nothing was charged" in r.content.decode()
     assert _plan(billed.net.amazon) == "FREE"
@@ -97,7 +103,7 @@ def test_paid_checkout_confirmed_by_webhook_then_plan_changes(
 ):
     amazon = billed.net.amazon
     c = logged_in(client, billed.net.amazon_admin)
-    c.post("/billing/checkout/", {"plan": "PRO"})
+    c.post("/billing/checkout/", {"plan": "PRO", "self_pay": "on"})
     checkout = Checkout.objects.get(organization=amazon)
     # The return page waits for the confirmation; it does not change the plan.
     page = c.get(f"/billing/checkout/{checkout.public_id}/").content.decode()
@@ -131,7 +137,7 @@ def test_upgrade_through_a_new_checkout_cancels_the_old_subscription(
     packagepro = billed.packagepro
     Subscription.objects.filter(organization=packagepro).update(stripe_subscription_id="sub_old")
     c = logged_in(client, billed.packagepro_admin)
-    c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
+    c.post("/billing/checkout/", {"plan": "ENTERPRISE", "self_pay": "on"})
     checkout = Checkout.objects.get(organization=packagepro)
     fake_stripe.subscriptions["sub_new"] = {
         "status": "active",
@@ -148,7 +154,7 @@ def test_upgrade_through_a_new_checkout_cancels_the_old_subscription(
         )
     )
     packagepro.refresh_from_db()
-    assert (packagepro.plan_tier, packagepro.billing_mode) == ("ENTERPRISE", "ADD_ON")
+    assert (packagepro.plan_tier, packagepro.billing_mode) == ("ENTERPRISE", "SELF_PAY")
     assert packagepro.extra_location_addons == 0  # ENTERPRISE includes unlimited locations
     (cancel,) = [r for r in fake_stripe.requests if r.method == "DELETE"]
     assert cancel.path == "/v1/subscriptions/sub_old"

@@ -1,8 +1,11 @@
-"""Upgrade end to end through the simulated checkout, and the downgrade back: a FREE 3PL."""
+"""Upgrade end to end through the simulated checkout (switched on explicitly), and the
+downgrade back: a FREE 3PL paying its own way (SELF-PAY)."""
 
 from __future__ import annotations
 
-from billing.models import Checkout, PlanChange
+from django.test import Client
+
+from billing.models import Checkout, PlanChange, SponsoredUpgradeRequest
 from billing.services import checkout as checkout_services
 from billing.services import dunning as dunning_services
 from core.entitlements import Feature, check_sku_limit
@@ -23,7 +26,7 @@ def _plan(org) -> str:
 
 
 def test_amazon_upgrades_to_pro_and_back(
-    client, billed, django_capture_on_commit_callbacks, mailoutbox
+    client, billed, simulated_checkout, django_capture_on_commit_callbacks, mailoutbox
 ):
     net = billed.net
     # The subsidiary's stock at the FBA site the 3PL shares with it.
@@ -31,12 +34,12 @@ def test_amazon_upgrades_to_pro_and_back(
     c = logged_in(client, net.amazon_admin)
     # FREE: the banner, the upgrade page naming PRO, no own locations.
     page = c.get("/billing/plan/").content.decode()
-    assert "Upgrade to PRO" in page and 'data-testid="upgrade-PRO"' in page
+    assert "Upgrade to PRO" in page and 'data-testid="selfpay-PRO"' in page
     denied = c.get("/locations/new/")
     assert denied.status_code == 403 and "Upgrade to PRO" in denied.content.decode()
     assert c.post("/locations/new/", {"name": "Amazon own", "kind": "WAREHOUSE"}).status_code == 403
 
-    r = c.post("/billing/checkout/", {"plan": "PRO"})
+    r = c.post("/billing/checkout/", {"plan": "PRO", "self_pay": "on"})
     checkout = Checkout.objects.get(organization=net.amazon)
     assert r.status_code == 302 and r["Location"] == f"/billing/checkout/{checkout.public_id}/"
     page = c.get(r["Location"]).content.decode()
@@ -51,7 +54,7 @@ def test_amazon_upgrades_to_pro_and_back(
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "PRO",
         "BASIC",
-        "ADD_ON",
+        "SELF_PAY",
     )
     assert PlanChange.objects.filter(organization=amazon).count() == 1
     assert (
@@ -109,7 +112,9 @@ def test_amazon_upgrades_to_pro_and_back(
     assert Partnership.objects.filter(relationship__child=amazon, status="ACTIVE").count() == 1
 
 
-def test_location_add_on_at_the_boundary(client, fresh_org, django_capture_on_commit_callbacks):
+def test_location_add_on_at_the_boundary(
+    client, fresh_org, simulated_checkout, django_capture_on_commit_callbacks
+):
     org, user = fresh_org("PRO")
     client.force_login(user)
     assert (
@@ -121,7 +126,9 @@ def test_location_add_on_at_the_boundary(client, fresh_org, django_capture_on_co
     r = client.post("/locations/new/", {"operator": org.pk, "name": "Second", "kind": "WAREHOUSE"})
     assert r.status_code == 400 and "$49/mo" in r.content.decode()
     # Buy one additional location (simulated checkout), then the second location is allowed.
-    r = client.post("/billing/checkout/", {"plan": "PRO", "extra_location_addons": "1"})
+    r = client.post(
+        "/billing/checkout/", {"plan": "PRO", "extra_location_addons": "1", "self_pay": "on"}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(r["Location"])
     org.refresh_from_db()
@@ -141,7 +148,7 @@ def test_location_add_on_at_the_boundary(client, fresh_org, django_capture_on_co
     assert Location.objects.filter(operator=org).count() == 2
 
 
-def test_checkout_bad_input_is_a_form_error(client, billed):
+def test_checkout_bad_input_is_a_form_error(client, billed, simulated_checkout):
     c = logged_in(client, billed.packagepro_admin)
     r = c.post("/billing/checkout/", {"plan": "FREE"})
     assert r.status_code == 400
@@ -152,16 +159,18 @@ def test_checkout_bad_input_is_a_form_error(client, billed):
     assert not Checkout.objects.filter(organization=billed.packagepro).exists()
 
 
-def test_members_see_their_tier_but_cannot_buy(client, billed):
+def test_members_see_their_tier_but_cannot_buy(client, billed, simulated_checkout):
     c = logged_in(client, billed.member)
     page = c.get("/billing/plan/").content.decode()
     assert "ENTERPRISE" in page and "unlimited" in page
     assert c.post("/billing/checkout/", {"plan": "ENTERPRISE"}).status_code == 403
 
 
-def test_checkout_of_another_org_is_404(client, billed):
+def test_checkout_of_another_org_is_404(client, billed, simulated_checkout):
     net = billed.net
-    checkout = checkout_services.checkout_start(scope=scope_of_user(net.amazon_admin), plan="PRO")
+    checkout = checkout_services.checkout_start(
+        scope=scope_of_user(net.amazon_admin), plan="PRO", self_pay=True
+    )
     c = logged_in(client, net.sephora_admin)
     assert c.get(f"/billing/checkout/{checkout.public_id}/").status_code == 404
     assert c.post(f"/billing/checkout/{checkout.public_id}/").status_code == 404
@@ -171,29 +180,35 @@ def test_checkout_of_another_org_is_404(client, billed):
 def test_pro_to_enterprise_and_forecasting_add_on(
     client, billed, django_capture_on_commit_callbacks
 ):
+    """PackagePro is billed to the root as an add-on: what it buys is a request the root's
+    super admin approves (no payment provider needed), then its plan and the bill change."""
     c = logged_in(client, billed.packagepro_admin)
+    root = logged_in(Client(), billed.net.super_admin)
     packagepro = billed.packagepro
     own_add = f"/network/orgs/{packagepro.public_id}/add/"
     assert c.get(own_add).status_code == 403
+
+    def ask_and_approve(data: dict) -> None:
+        assert c.post("/billing/requests/", data).status_code == 302
+        upgrade = SponsoredUpgradeRequest.objects.get(organization=packagepro, status="PENDING")
+        with django_capture_on_commit_callbacks(execute=True):
+            r = root.post(f"/billing/requests/{upgrade.public_id}/", {"action": "approve"})
+        assert r.status_code == 302
+        packagepro.refresh_from_db()
+
     # The advanced forecasting add-on on PRO (keeps the paid extra location).
-    r = c.post(
-        "/billing/checkout/",
-        {"plan": "PRO", "extra_location_addons": "1", "advanced_forecasting_addon": "on"},
+    ask_and_approve(
+        {"plan": "PRO", "extra_location_addons": "1", "advanced_forecasting_addon": "on"}
     )
-    assert "$277.00/mo" in c.get(r["Location"]).content.decode()  # 199 + 49 + 29
-    with django_capture_on_commit_callbacks(execute=True):
-        c.post(r["Location"])
-    packagepro.refresh_from_db()
     assert (packagepro.extra_location_addons, packagepro.advanced_forecasting_addon) == (1, True)
+    body = root.get("/billing/").content.decode()
+    assert 'data-testid="grand-total">$1,475/mo' in body  # 1,446 + the $29 add-on
     # PRO → ENTERPRISE: multi-org unlocks, add-ons fold into the plan.
-    r = c.post("/billing/checkout/", {"plan": "ENTERPRISE"})
-    with django_capture_on_commit_callbacks(execute=True):
-        c.post(r["Location"])
-    packagepro.refresh_from_db()
+    ask_and_approve({"plan": "ENTERPRISE"})
     assert (packagepro.plan_tier, packagepro.partnership_tier) == ("ENTERPRISE", "FULL")
     assert (packagepro.extra_location_addons, packagepro.advanced_forecasting_addon) == (0, False)
     assert packagepro.billing_mode == "ADD_ON"
     assert c.get(own_add).status_code == 200
-    body = logged_in(client, billed.net.super_admin).get("/billing/").content.decode()
+    body = root.get("/billing/").content.decode()
     # the root's 999 + the partner now on ENTERPRISE 999 + the other PRO partner's 199
     assert 'data-testid="grand-total">$2,197/mo' in body

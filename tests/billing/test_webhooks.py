@@ -47,7 +47,9 @@ class Partner:
 
 
 @pytest.fixture
-def w(db) -> Partner:
+def w(db, simulated_checkout) -> Partner:
+    """A FREE 3PL partner of a network's subsidiary that pays its own way (SELF-PAY): its
+    checkouts are confirmed by the (signed) Stripe events these tests post."""
     root = OrganizationFactory(root=True)
     dist = child_org(root)
     amazon = OrganizationFactory(plan_tier="FREE", name="Amazon Fulfillment Services LLC")
@@ -58,7 +60,7 @@ def w(db) -> Partner:
 
 def _amazon_checkout(w: Partner, plan="PRO", **addons) -> Checkout:
     scope = scope_of_user(w.admin)
-    return checkout_start(scope=scope, plan=plan, **addons)
+    return checkout_start(scope=scope, plan=plan, self_pay=True, **addons)
 
 
 def _completed(checkout: Checkout, sub_id="sub_amz_1", **kw) -> dict:
@@ -97,10 +99,10 @@ def test_valid_signature_is_processed_once(w, post_event):
     assert (amazon.plan_tier, amazon.partnership_tier, amazon.billing_mode) == (
         "PRO",
         "BASIC",
-        "ADD_ON",
+        "SELF_PAY",
     )
     sub = Subscription.objects.get(organization=amazon)
-    assert sub.payer == w.root and sub.stripe_subscription_id == "sub_amz_1"
+    assert sub.payer == amazon and sub.stripe_subscription_id == "sub_amz_1"
     assert WebhookEvent.objects.get(stripe_event_id=event["id"]).status == "PROCESSED"
     assert PlanChange.objects.filter(organization=amazon).count() == 1
 
@@ -155,7 +157,7 @@ def test_subscription_updated_before_checkout_completed(w, post_event):
     assert post_event(updated).status_code == 200
     assert post_event(completed).status_code == 200
     amazon.refresh_from_db()
-    assert (amazon.plan_tier, amazon.billing_mode) == ("PRO", "ADD_ON")
+    assert (amazon.plan_tier, amazon.billing_mode) == ("PRO", "SELF_PAY")
     assert Checkout.objects.get(pk=checkout.pk).status == "COMPLETED"
     assert (
         PlanChange.objects.filter(organization=amazon, from_plan="FREE", to_plan="PRO").count() == 1
@@ -270,7 +272,7 @@ def test_same_event_concurrently_has_one_effect(w, settings):
     settings.STRIPE_WEBHOOK_SECRET = "whsec_concurrent"
     amazon = w.fresh()
     scope = scope_of_user(w.admin)
-    checkout = checkout_start(scope=scope, plan="PRO")
+    checkout = checkout_start(scope=scope, plan="PRO", self_pay=True)
     event = _completed(checkout)
     payload = json.dumps(event)
     headers = signed_headers(payload, secret="whsec_concurrent")

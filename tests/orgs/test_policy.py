@@ -217,7 +217,9 @@ def test_ending_a_partnership_over_http_follows_the_policy(email, login):
 def test_setting_a_billing_mode_over_http_follows_the_policy(email, login, demo):
     amazon = OBJECTS[Action.ORGANIZATION_SET_BILLING_MODE]()
     before = amazon.billing_mode
-    r = login(email).post(f"/billing/orgs/{amazon.public_id}/mode/", {"billing_mode": "ADD_ON"})
+    r = login(email).post(
+        f"/billing/orgs/{amazon.public_id}/mode/", {"billing_mode": "ADD_ON", "confirm": "1"}
+    )
     amazon.refresh_from_db()
     if email in EXPECTED[Action.ORGANIZATION_SET_BILLING_MODE]:
         assert r.status_code in (200, 302) and amazon.billing_mode == "ADD_ON"

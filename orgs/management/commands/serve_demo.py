@@ -12,6 +12,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
 
     def handle(self, *args, host, port, **options):
+        from django.conf import settings
+
+        # The demo sells plans through the labelled simulated checkout (payments fail closed
+        # everywhere else); an explicit BILLING_SIMULATED_CHECKOUT=0 or a Stripe key wins.
+        if "BILLING_SIMULATED_CHECKOUT" not in os.environ:
+            settings.BILLING_SIMULATED_CHECKOUT = True
         # The autoreloader re-runs this command in a child process (RUN_MAIN=true); only the
         # first run migrates and seeds.
         if os.environ.get("RUN_MAIN") != "true":
@@ -23,4 +29,9 @@ class Command(BaseCommand):
                     "the server and the embedded database)"
                 )
             )
+            if settings.BILLING_SIMULATED_CHECKOUT and not settings.STRIPE_SECRET_KEY:
+                self.stdout.write(
+                    "Payments: simulated checkout (BILLING_SIMULATED_CHECKOUT), nothing is "
+                    "charged; set STRIPE_SECRET_KEY for real payments."
+                )
         call_command("runserver", f"{host}:{port}")
