@@ -26,8 +26,8 @@ if not SECRET_KEY:
     if not LOCAL_HTTP:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set and DEBUG is off: refusing to start. Set SECRET_KEY in the "
-            "environment (50+ random characters, e.g. `python -c \"import secrets; "
-            "print(secrets.token_urlsafe(50))\"`), or DEMO=1 for a local demo (make run sets it)."
+            'environment (50+ random characters, e.g. `python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"`), or DEMO=1 for a local demo (make run sets it).'
         )
     from .devkey import dev_secret_key
 
