@@ -130,7 +130,9 @@ def test_htmx_runs_without_eval_or_injected_styles(client, db):
 def _base_env() -> dict[str, str]:
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in {"DEMO", "DEBUG", "SECRET_KEY"}}
-    env.update(DJANGO_SETTINGS_MODULE="tests.settings")
-    env.setdefault("DATABASE_URL", "postgres://check@127.0.0.1:1/check")
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=os.environ.get("DATABASE_URL") or "postgres://check@127.0.0.1:1/check",
+    )
     return env

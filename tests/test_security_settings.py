@@ -9,7 +9,9 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
 from betterdata.devkey import dev_secret_key
@@ -23,12 +25,9 @@ CHECK_DEPLOY = (
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    """The environment of a production process: betterdata.settings, DEBUG off, no DEMO."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "DEMO", "SECRET_KEY", "SECURE_SSL_REDIRECT", "RUN_MAIN"}
-    }
+    """The environment of a production process: betterdata.settings, DEBUG off, no DEMO, and
+    nothing the test session set for itself (DJANGO_ALLOW_ASYNC_UNSAFE, test flags)."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
     env.update(
         DJANGO_SETTINGS_MODULE="betterdata.settings",
         DEBUG="False",
@@ -38,7 +37,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         DATABASE_URL=os.environ.get("DATABASE_URL") or "postgres://check@127.0.0.1:1/check",
     )
     env.update(overrides)
-    return {k: v for k, v in env.items() if v is not None}
+    return env
 
 
 def _run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -150,3 +149,12 @@ def test_plain_http_redirects_to_https_but_probes_answer(db):
     assert behind_proxy.status_code == 200
     assert browser.get("/healthz").status_code == 200
     assert browser.get("/readyz").status_code == 200
+
+
+@override_settings(DEBUG=False, DEMO=False)
+def test_the_demo_commands_refuse_production_settings(db):
+    # The demo seeds logins with a known password: never under production settings.
+    with pytest.raises(CommandError, match="DEMO=1"):
+        call_command("serve_demo", port="0")
+    with pytest.raises(CommandError, match="refuses to run with DEBUG and DEMO off"):
+        call_command("seed_demo", quiet=True)
