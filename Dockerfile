@@ -10,7 +10,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=False SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+# Production settings (DEBUG off): hashed, compressed static files for WhiteNoise's manifest
+# storage. The build-only key never reaches a running container: SECRET_KEY comes from the
+# environment at run time, and the settings refuse to start without it.
+RUN DEBUG=False DEMO=False SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "betterdata.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

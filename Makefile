@@ -32,6 +32,10 @@ $(VENV)/.installed: uv.lock pyproject.toml | $(UV)
 
 venv: $(VENV)/.installed
 
+# The local demo: DEBUG stays off, DEMO=1 allows plain HTTP on localhost, a dev SECRET_KEY kept in
+# .data/secret_key, mail to .data/mail/ (docs/security-settings.md). Never in production.
+run db seed: export DEMO ?= 1
+
 db: venv
 	$(PY) manage.py migrate --noinput
 

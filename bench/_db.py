@@ -29,6 +29,7 @@ def use_bench_database(name: str = "betterdata_bench") -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")  # DEBUG is off
     os.environ.setdefault("DEBUG", "False")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "False")

@@ -29,6 +29,7 @@ def setup(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{server}/{name}{suffix}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")  # DEBUG is off
     os.environ.setdefault("DEBUG", "False")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "False")

@@ -60,6 +60,7 @@ def main() -> None:
     os.environ["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
     os.environ["STRIPE_SECRET_KEY"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
+    os.environ.setdefault("DEBUG", "True")  # as it ran before DEBUG defaulted to off
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ["LOG_LEVEL"] = "WARNING"
     import django

@@ -55,6 +55,7 @@ def timed(fn, repeats=REPEATS) -> float:
 def main() -> None:
     os.environ["DATABASE_URL"] = _bench_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
+    os.environ.setdefault("DEBUG", "True")  # as it ran before DEBUG defaulted to off
     import django
 
     django.setup()

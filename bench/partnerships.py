@@ -51,6 +51,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = _bench_database()
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
+    os.environ.setdefault("DEBUG", "True")  # as it ran before DEBUG defaulted to off
     os.environ["LOG_LEVEL"] = "WARNING"
     import django
 

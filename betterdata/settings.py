@@ -1,9 +1,12 @@
-"""Settings: 12-factor through django-environ; every value has a safe development default."""
+"""Settings: 12-factor through django-environ. Production-safe defaults: DEBUG off, SECRET_KEY
+required, HTTPS-only cookies, HSTS, a strict CSP (docs/security-settings.md)."""
 
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -11,10 +14,25 @@ DATA_DIR = BASE_DIR / ".data"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env(
-    "SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
-)
+# Production-safe by default (docs/security-settings.md). DEBUG is off unless set. DEMO=1 is
+# the local demo (`make run`, serve_demo): DEBUG stays off (real error pages) but plain HTTP on
+# localhost works (no SSL redirect, HSTS or Secure-only cookies), static files are served from
+# the source tree without collectstatic, mail goes to .data/mail/ and a dev SECRET_KEY is kept in
+# .data/secret_key. Never set DEMO in production.
+DEBUG = env.bool("DEBUG", default=False)
+DEMO = env.bool("DEMO", default=False)
+LOCAL_HTTP = DEBUG or DEMO
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not LOCAL_HTTP:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set and DEBUG is off: refusing to start. Set SECRET_KEY in the "
+            'environment (50+ random characters, e.g. `python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"`), or DEMO=1 for a local demo (make run sets it).'
+        )
+    from .devkey import dev_secret_key
+
+    SECRET_KEY = dev_secret_key(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -28,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "guardian",
     "axes",  # login lockout (docs/security-throttling.md)
     "django_otp",
@@ -60,6 +79,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "betterdata.middleware.ScopeMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
@@ -142,16 +162,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if LOCAL_HTTP
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The demo serves static files straight from the source tree (no collectstatic), re-scanned
+# on every request so edits show; production serves the collected, hashed files.
+WHITENOISE_USE_FINDERS = LOCAL_HTTP
+WHITENOISE_AUTOREFRESH = LOCAL_HTTP
 
 # Email: development writes every message to .data/mail/ (and the console log).
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     default="betterdata.mail.DevMailBackend"
-    if DEBUG
+    if LOCAL_HTTP
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = str(DATA_DIR / "mail")
@@ -176,8 +200,8 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # Billing fails closed: without STRIPE_SECRET_KEY no checkout exists unless the labelled
-# simulation is switched on explicitly (the `make run` demo does; docs/security-billing.md).
-BILLING_SIMULATED_CHECKOUT = env.bool("BILLING_SIMULATED_CHECKOUT", default=False)
+# simulation is switched on explicitly (DEMO=1, so `make run`, does; docs/security-billing.md).
+BILLING_SIMULATED_CHECKOUT = env.bool("BILLING_SIMULATED_CHECKOUT", default=DEMO)
 # Days a past-due organization keeps its plan before it falls back to FREE; whether an *owned*
 # organization (subsidiary, division, branch) may pay for itself (SELF_PAY) instead of being
 # billed under its network. Partners may always pay their own way.
@@ -193,15 +217,44 @@ CELERY_BEAT_SCHEDULE = {
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="betterdata-demo")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
+# Headers on every response, DEBUG or not.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SAMESITE = "Lax"  # Lax, not Strict: links in invitation e-mails keep the session
+CSRF_COOKIE_SAMESITE = "Lax"
+# HTTPS behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from
+# clients). Off only for the local demo and DEBUG, which speak plain HTTP on localhost.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL_HTTP)
+# Probes (load balancer, orchestrator) call these over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = not LOCAL_HTTP
+CSRF_COOKIE_SECURE = not LOCAL_HTTP
+SECURE_HSTS_SECONDS = 0 if LOCAL_HTTP else env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_HTTP
+SECURE_HSTS_PRELOAD = not LOCAL_HTTP
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files;
+# no inline <script>, no on*= handlers, no style= attributes (tests/core/test_csp.py greps the
+# templates; tests/browser/test_csp.py records violations). img data: is for generated images
+# (QR codes). Real Stripe Checkout is a redirect after a form POST, which form-action governs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *(["https://checkout.stripe.com"] if STRIPE_SECRET_KEY else [])],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

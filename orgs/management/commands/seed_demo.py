@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Create or refresh the LUXE BOND demo network (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Run even with DEBUG=False.")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG and DEMO off."
+        )
         parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
         parser.add_argument(
             "--reset-passwords",
@@ -22,8 +24,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force=False, quiet=False, reset_passwords=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("seed_demo refuses to run with DEBUG=False; pass --force to insist.")
+        if not (settings.DEBUG or settings.DEMO or force):
+            raise CommandError(
+                "seed_demo creates logins with a known password: it refuses to run with DEBUG "
+                "and DEMO off; pass --force to insist."
+            )
         # The seed builds the world: a named system job past the row-level security policies.
         with bypass(reason="seed_demo"), transaction.atomic():
             # Each app seeds its own part, in INSTALLED_APPS order (orgs before partnerships...).

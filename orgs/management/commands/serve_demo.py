@@ -1,7 +1,8 @@
 import os
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -12,17 +13,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
 
     def handle(self, *args, host, port, **options):
-        from django.conf import settings
-
-        # The demo sells plans through the labelled simulated checkout (payments fail closed
-        # everywhere else); an explicit BILLING_SIMULATED_CHECKOUT=0 or a Stripe key wins.
-        if "BILLING_SIMULATED_CHECKOUT" not in os.environ:
-            settings.BILLING_SIMULATED_CHECKOUT = True
+        # manage.py sets DEMO=1 for this command unless the environment says otherwise; the
+        # demo seeds logins with a known password, so it never runs with production settings.
+        if not (settings.DEMO or settings.DEBUG):
+            raise CommandError("serve_demo is the local demo: run it with DEMO=1 (make run).")
         # The autoreloader re-runs this command in a child process (RUN_MAIN=true); only the
         # first run migrates and seeds.
         if os.environ.get("RUN_MAIN") != "true":
             call_command("migrate", interactive=False, verbosity=0)
             call_command("seed_demo")
+            self.stdout.write(self.style.WARNING(self.banner()))
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Serving on http://{host}:{port}/ (Ctrl-C stops "
@@ -35,3 +35,22 @@ class Command(BaseCommand):
                     "charged; set STRIPE_SECRET_KEY for real payments."
                 )
         call_command("runserver", f"{host}:{port}")
+
+    def banner(self) -> str:
+        key = (
+            "from the environment"
+            if os.environ.get("SECRET_KEY")
+            else f"a dev key kept in {settings.DATA_DIR / 'secret_key'}"
+        )
+        return "\n".join(
+            [
+                f"Demo settings: DEMO={settings.DEMO} DEBUG={settings.DEBUG} (not for production)",
+                "  plain HTTP on localhost: no SSL redirect, no HSTS, cookies not Secure-only",
+                "  static files served from static/ without collectstatic",
+                f"  mail: {settings.EMAIL_BACKEND} (written to {settings.EMAIL_FILE_PATH}/)",
+                f"  SECRET_KEY: {key}",
+                "  error pages: the production ones (DEBUG off shows no tracebacks)"
+                if not settings.DEBUG
+                else "  DEBUG on: tracebacks and the URL list on error pages",
+            ]
+        )

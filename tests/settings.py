@@ -1,0 +1,25 @@
+"""The test run's settings, stated here rather than inherited from defaults.
+
+Production settings (DEBUG off, Secure cookies, HSTS, the CSP, every header), with three
+differences a test run needs: a fixed test SECRET_KEY, no SSL redirect (the test client and the
+live server speak plain HTTP; tests/core/test_security_settings.py checks the redirect with it
+on), and static files named as they are (no collectstatic before a test run). The values
+below override the environment; DATABASE_URL, REDIS_URL and the rest still come from it.
+pyproject.toml passes `--ds=tests.settings` so a DJANGO_SETTINGS_MODULE in the environment
+(the Makefile exports one) does not replace this module.
+"""
+
+import os
+
+os.environ["DEBUG"] = "False"
+os.environ["DEMO"] = "False"
+os.environ["SECRET_KEY"] = "tests-only-secret-key-not-for-production-0123456789abcdefghij"
+os.environ["SECURE_SSL_REDIRECT"] = "False"
+
+from betterdata.settings import *  # noqa: E402, F403
+from betterdata.settings import STORAGES  # noqa: E402
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
