@@ -6,6 +6,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -344,7 +346,13 @@ class PartyContact(models.Model):
 
 class AuditEventQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> AuditEventQuerySet:
-        return self.filter(acting_org_id__in=scope.administered_org_ids)
+        # What the viewer's administered orgs did, and what anyone did to their data (a
+        # partner's receipt into their stock, an upgrade billed to them): the acting org's
+        # index and the GIN index on the subjects, OR'ed (a BitmapOr).
+        administered = sorted(scope.administered_org_ids)
+        return self.filter(
+            Q(acting_org_id__in=administered) | Q(subject_org_ids__overlap=administered)
+        )
 
 
 class AuditEvent(models.Model):
@@ -362,13 +370,21 @@ class AuditEvent(models.Model):
     target_repr = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # The organizations whose data or settings the event touched (the target's owner, buyer and
+    # supplier, shipper and receiver, the payer of a bill, both sides of a partnership...),
+    # filled by `orgs.audit.audit` (orgs/audit.py). Their admins read the event in their audit
+    # log, whoever acted (docs/security-audit.md).
+    subject_org_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            GinIndex(fields=["subject_org_ids"], name="auditevent_subject_orgs"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"

@@ -17,6 +17,8 @@ urlpatterns = [
         name="organization_add_child",
     ),
     path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
+    path("network/audit/", views.audit_log, name="audit_log"),
+    path("network/audit/export/", views.audit_log_export, name="audit_log_export"),
     # Parties sit beside partnerships in the menu; the paths predate their move to orgs.
     path("partnerships/parties/", views.party_list, name="party_list"),
     path("partnerships/parties/<uuid:public_id>/", views.party_detail, name="party_detail"),

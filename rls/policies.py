@@ -92,7 +92,8 @@ POLICIES: dict[str, str] = {
     ),
     "orgs_membership": f"organization_id = ANY({ADMIN}) OR user_id = {USER}",
     "orgs_party": f"owner_id = ANY({ORGS})",
-    "orgs_auditevent": f"acting_org_id = ANY({ADMIN})",
+    # What the administered orgs did, or what touched them (GIN index on subject_org_ids).
+    "orgs_auditevent": f"acting_org_id = ANY({ADMIN}) OR subject_org_ids && {ADMIN}",
     "partnerships_partnership": (
         "EXISTS (SELECT 1 FROM orgs_organizationrelationship r"
         " WHERE r.id = partnerships_partnership.relationship_id)"
