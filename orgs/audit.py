@@ -23,7 +23,7 @@ from django.db import models
 
 from rls.context import bypass
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditEventOrg
 
 if TYPE_CHECKING:
     from .access import Scope
@@ -76,7 +76,7 @@ def audit_changes(
 
 
 def _create(scope, action, target, before, after, acting_org_id, subjects) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor_id=scope.user_id if scope else None,
         acting_org_id=acting_org_id or (scope.org_id if scope else None),
         action=action,
@@ -87,6 +87,11 @@ def _create(scope, action, target, before, after, acting_org_id, subjects) -> Au
         after=after,
         subject_org_ids=subjects,
     )
+    readers = {*subjects, event.acting_org_id} - {None}
+    AuditEventOrg.objects.bulk_create(
+        AuditEventOrg(event=event, organization_id=org_id) for org_id in sorted(readers)
+    )
+    return event
 
 
 def audit_bypass(*, scope: Scope | None, reason: str) -> AuditEvent:

@@ -1,7 +1,8 @@
 """Backfill `AuditEvent.subject_org_ids` for events recorded before it existed: the same rules
 as `orgs.audit.SUBJECTS`, in set-based SQL, one UPDATE per kind of target. Events whose target
 is gone (or names nothing, like `rls.bypass`) stay with no subjects: their acting org's admins
-still read them. Only rows still empty are touched, so it may run again."""
+still read them. Only rows still empty are touched, so it may run again. Then the read index
+(AuditEventOrg): the acting org and the subjects of every event, one INSERT ... SELECT."""
 
 from django.db import migrations
 
@@ -147,6 +148,15 @@ MODELS = [
 ]
 
 
+READERS = """
+INSERT INTO orgs_auditeventorg (event_id, organization_id)
+SELECT DISTINCT e.id, x FROM orgs_auditevent e
+CROSS JOIN LATERAL unnest(e.subject_org_ids || e.acting_org_id) x
+WHERE x IS NOT NULL AND EXISTS (SELECT 1 FROM orgs_organization o WHERE o.id = x)
+ON CONFLICT DO NOTHING
+"""
+
+
 def forwards(apps, schema_editor):
     # Table names from the models (some moved between apps and kept their old table).
     tables = {
@@ -164,6 +174,7 @@ def forwards(apps, schema_editor):
             sql = _statement(target_type, source, key, expressions).format(**tables)
             cur.execute(sql, [target_type])
         cur.execute(PLAN_CHANGE_NETWORK.format(**tables))
+        cur.execute(READERS)
 
 
 class Migration(migrations.Migration):

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orgs.audit import action_label, object_type_label, subject_org_ids_of
-from orgs.models import AuditEvent
+from orgs.models import AuditEvent, AuditEventOrg
 from rls.context import activate
 
 pytestmark = pytest.mark.django_db
@@ -306,7 +306,7 @@ def _events_touching_org_003(demo, n: int) -> None:
     user = demo.user(AMAZON)
     asns = list(ASN.objects.filter(shipment__owner=org_003)[:5])
     shipments = [a.shipment for a in asns]
-    AuditEvent.objects.bulk_create(
+    events = AuditEvent.objects.bulk_create(
         AuditEvent(
             actor=user,
             acting_org=amazon,
@@ -318,6 +318,9 @@ def _events_touching_org_003(demo, n: int) -> None:
             subject_org_ids=[org_003.pk],
         )
         for i in range(n)
+    )
+    AuditEventOrg.objects.bulk_create(
+        AuditEventOrg(event=e, organization=org) for e in events for org in (org_003, amazon)
     )
 
 
@@ -383,8 +386,17 @@ def test_the_backfill_fills_events_recorded_before_subjects(amazon_receipt, vita
     touched = AuditEvent.objects.filter(
         action__in=["asn.confirm_receipt", "stock.receipt", "purchase_order.acknowledge"]
     )
-    expected = {e.pk: e.subject_org_ids for e in touched}
-    assert all(expected.values())
+    readers = AuditEventOrg.objects.filter(event__in=touched)
+
+    def state():
+        return (
+            {e.pk: e.subject_org_ids for e in touched},
+            set(readers.values_list("event_id", "organization_id")),
+        )
+
+    expected = state()
+    assert all(expected[0].values()) and expected[1]
     touched.update(subject_org_ids=[])
+    readers.delete()
     migration.forwards(django_apps, SimpleNamespace(connection=connection))
-    assert {e.pk: e.subject_org_ids for e in touched} == expected
+    assert state() == expected
