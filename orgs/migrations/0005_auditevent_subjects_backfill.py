@@ -157,6 +157,16 @@ ON CONFLICT DO NOTHING
 """
 
 
+# Ledger batches had no name ("LedgerBatch object (147)"): their kind and source document.
+LEDGER_BATCH_NAMES = """
+UPDATE orgs_auditevent e SET target_repr = left(initcap(replace(b.kind, '_', ' ')) || ' '
+    || coalesce(nullif(b.reference, ''), '#' || b.id), 300)
+FROM {inventory_LedgerBatch} b
+WHERE e.target_type = 'inventory.ledgerbatch' AND e.target_id = b.id::text
+  AND e.target_repr LIKE 'LedgerBatch object (%%'
+"""
+
+
 def forwards(apps, schema_editor):
     # Table names from the models (some moved between apps and kept their old table).
     tables = {
@@ -175,6 +185,7 @@ def forwards(apps, schema_editor):
             cur.execute(sql, [target_type])
         cur.execute(PLAN_CHANGE_NETWORK.format(**tables))
         cur.execute(READERS)
+        cur.execute(LEDGER_BATCH_NAMES.format(**tables))
 
 
 class Migration(migrations.Migration):

@@ -31,7 +31,7 @@ AMAZON = "ops@amazon.example"
 SEPHORA = "vmi@sephora.example"
 VITASOURCE = "admin@vitasource.example"
 URL = "/network/audit/"
-PAGE_QUERIES = 16
+PAGE_QUERIES = 14
 EXPORT = "/network/audit/export/"
 
 
