@@ -20,6 +20,7 @@ from django.utils import timezone
 from orgs.audit import action_label, object_type_label, subject_org_ids_of
 from orgs.models import AuditEvent, AuditEventOrg
 from rls.context import activate
+from tests.personas import EMAILS as PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,23 @@ def test_a_receiving_partner_never_reads_the_senders_internal_origin(login, demo
     assert "origin: LOC-001" in _log(login(DIST, c=None), action="shipment.create")
 
 
+def test_the_roots_action_on_a_subsidiary_is_labelled_as_the_network_root(login, demo, scope_of):
+    from orgs.audit import audit
+
+    audit(
+        scope=scope_of(SUPER),
+        action="organization.update",
+        target=demo.org("ORG-003"),
+        before={"name": "LUXE BOND Distribution LLC"},
+        after={"name": "LUXE BOND Distribution"},
+    )
+    page = _log(login(DIST), action="organization.update")
+    assert "Changed organization settings" in page and "Sofia Laurent" in page
+    assert "Network root" in page
+    assert "name: LUXE BOND Distribution LLC → LUXE BOND Distribution" in page
+    assert "super@luxebond.example" not in page  # another organization's person: by name
+
+
 def test_rls_alone_shows_the_same_events(amazon_receipt, own_adjustment, scope_of):
     for email in (DIST, AMAZON, MFG):
         scope = scope_of(email)
@@ -213,9 +231,12 @@ def test_rls_alone_shows_the_same_events(amazon_receipt, own_adjustment, scope_o
 # --- who may open it --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [URL, EXPORT])
-def test_a_member_cannot_open_the_audit_log(login, url):
-    assert login(MEMBER).get(url).status_code == 403
+@pytest.mark.parametrize("email", PERSONAS)
+def test_every_admin_opens_its_audit_log_and_a_member_gets_403(login, email):
+    expected = 403 if email == MEMBER else 200
+    client = login(email)
+    assert client.get(URL).status_code == expected
+    assert client.get(EXPORT).status_code == expected
 
 
 def test_anonymous_is_sent_to_log_in(client):
