@@ -35,6 +35,16 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # The organization the user last chose to work in: where a new session lands
+    # (orgs.access.scope_for_user), not the first membership by code.
+    last_active_organization = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.views.decorators.csrf import csrf_exempt
 
 from core.entitlements import FEATURES, Feature, minimum_plan_for
+from core.throttle import API_TOKEN, retry_minutes
 from orgs.access import scope_for_ids
 from orgs.models import Membership
 from rls.context import activate, bypass
@@ -25,6 +26,19 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="betterdata"'}
 
 def _unauthorized(detail: str, path: str):
     return problem(401, "Unauthorized", detail, "unauthorized", instance=path, headers=_CHALLENGE)
+
+
+def _throttled(retry_after: int, path: str):
+    return problem(
+        429,
+        "Too many requests",
+        "Too many requests with an invalid API token came from your address. "
+        f"Try again in {retry_minutes(retry_after)} minute(s).",
+        "too-many-requests",
+        instance=path,
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
 
 
 def api_endpoint(view: Callable) -> Callable:
@@ -48,10 +62,14 @@ def api_endpoint(view: Callable) -> Callable:
             raw = raw.strip()
             if scheme.lower() != "bearer" or not raw:
                 return _unauthorized("Send an API token: Authorization: Bearer <token>.", path)
+            # An address that sent too many invalid tokens is refused before any look-up.
+            if (wait := API_TOKEN.retry_after(request)) is not None:
+                return _throttled(wait, path)
             # Finding the token by its hash comes before any scope: a named bypass.
             with bypass(reason="api: token look-up by hash"):
                 token = ApiToken.objects.unscoped_authenticate(raw)
             if token is None:
+                API_TOKEN.record_failure(request)
                 return _unauthorized("The token is not valid or was revoked.", path)
             try:
                 scope = scope_for_ids(user_id=token.created_by_id, org_id=token.organization_id)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from orgs.access import NoMembership, scope_for_user
 from orgs.audit import audit_bypass
 from orgs.session import ACTIVE_ORG_SESSION_KEY, PREVIEW_SESSION_KEY
+from orgs.two_factor import two_factor_state
 from partnerships.preview import preview_scope
 from rls.context import activate, bypass
 
@@ -37,6 +38,9 @@ class ScopeMiddleware:
 
     def _build_scope(self, request):
         """Sets request.scope; returns a response only to refuse a write during a preview."""
+        # Two-factor standing, read under this same bypass (one query, not three); the
+        # TwoFactorMiddleware (accounts/middleware.py) then finds it on the request.
+        two_factor_state(request)
         try:
             request.scope = scope_for_user(
                 request.user, request.session.get(ACTIVE_ORG_SESSION_KEY)

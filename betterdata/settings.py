@@ -1,5 +1,6 @@
 """Settings: 12-factor through django-environ; every value has a safe development default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "guardian",
+    "axes",  # login lockout (docs/security-throttling.md)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "betterdata",
     "accounts",
@@ -52,11 +57,15 @@ MIDDLEWARE = [
     "betterdata.middleware.RejectNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "betterdata.middleware.ScopeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "billing.middleware.EntitlementDeniedMiddleware",
+    # Last: turns a login refused by the lockout into the lockout page (accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "betterdata.urls"
@@ -98,6 +107,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (needs a request).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -106,6 +117,8 @@ GUARDIAN_GET_INIT_ANONYMOUS_USER = "accounts.models.get_anonymous_user_instance"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Two-factor sign-in (docs/security-two-factor.md): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Better Data"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -120,8 +133,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Uploads are never served from MEDIA_URL (no URL pattern, no web-server alias): only through
+# scoped download views (core/uploads.py, docs/security-files.md).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -188,5 +204,50 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not every clean-up
+    },
 }
+
+# --- Throttling (docs/security-throttling.md) ---------------------------------------------------
+# Login (the form and the admin's): django-axes, attempts in the database so every process sees
+# them. Locked after 5 failures for one account from one address, or 20 from one address across
+# accounts; a lock lasts 15 minutes from the last failure. A successful login clears the
+# account's own failures from that address.
+AXES_HANDLER = "accounts.throttle.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_ENABLE_ADMIN = False  # accounts/admin.py registers them, for platform staff only
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# The client address: REMOTE_ADDR unless the deployment says how many proxies it runs behind
+# (TRUSTED_PROXY_COUNT, each appending to X-Forwarded-For); then the address the nearest
+# trusted proxy saw. Without it a client could pick its own address by sending the header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Invalid reset links, invitation links and API tokens: counted per client address in a cache
+# every process shares (core/throttle.py): Redis when REDIS_URL is set, else the database
+# (table created by core/migrations/0002_throttle_cache.py).
+THROTTLE_CACHE_TABLE = "throttle_cache"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": THROTTLE_CACHE_TABLE,
+    },
+}
+RATELIMIT_USE_CACHE = "throttle"
+RATELIMIT_IP_META_KEY = "core.throttle.client_ip"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import stripe
 from django.conf import settings
@@ -24,7 +25,7 @@ from core.entitlements import (
     matrix_rows,
     plan_unlocks,
 )
-from core.exports import csv_response, pdf_response
+from core.exports import csv_response, money, pdf_response
 from core.forms import add_service_error, error_text
 from core.paging import paginate
 from orgs.decorators import admin_view, scoped_view
@@ -220,11 +221,11 @@ def _statement_rows(billing) -> list[list[str]]:
     for row in billing.rows:
         head = [row.code, row.name, row.relationship, row.plan, row.billing_mode]
         if not row.lines:
-            rows.append([*head, row.note, "0.00"])
-        rows.extend([*head, line.description, f"{line.amount:.2f}"] for line in row.lines)
-    rows.append(["", "", "", "", "", "Plans", f"{billing.plans_total:.2f}"])
-    rows.append(["", "", "", "", "", "Add-ons", f"{billing.addons_total:.2f}"])
-    rows.append(["", "", "", "", "", "Total", f"{billing.total:.2f}"])
+            rows.append([*head, row.note, money(Decimal(0))])
+        rows.extend([*head, line.description, money(line.amount)] for line in row.lines)
+    rows.append(["", "", "", "", "", "Plans", money(billing.plans_total)])
+    rows.append(["", "", "", "", "", "Add-ons", money(billing.addons_total)])
+    rows.append(["", "", "", "", "", "Total", money(billing.total)])
     return rows
 
 

@@ -2,6 +2,14 @@
 
 The filename goes through Django's Content-Disposition builder, so a name with quotes or
 non-ASCII characters (an organization's code or a month) cannot break the header.
+
+Every CSV cell goes through `csv_cell`, which neutralises spreadsheet formulas (CSV injection,
+OWASP): a *text* cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+leading single quote, so `=cmd|' /C calc'!A0` in a product name is shown as text, never run.
+The decision is by type, not by look: numbers (int, Decimal, float, and `Number`, the text
+`plain_number` makes of a quantity) are written as they are, so a negative quantity `-5` or
+amount `-12.50` stays a number; a name that merely looks like one (`-2+3`) is text and escaped.
+Nothing else in the code base may call `csv.writer` (tests/core/test_csv_exports.py).
 """
 
 from __future__ import annotations
@@ -17,6 +25,35 @@ from django.utils.http import content_disposition_header
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 PDF_CONTENT_TYPE = "application/pdf"
+
+
+# Leading characters a spreadsheet reads as the start of a formula (or that hide one: a tab or
+# carriage return before `=`).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Number(str):
+    """A number already formatted as text (`plain_number`, an amount with two decimals): written
+    as it is, never escaped. Only code makes these, from numeric values; user text never is one."""
+
+    __slots__ = ()
+
+
+_FORMULA_START = frozenset(FORMULA_PREFIXES)
+_WRITTEN_AS_IS = (Number, int, float, Decimal, type(None))
+
+
+def csv_cell(value: Any) -> Any:
+    """One cell as it is safe to write: numbers as they are, text with a formula prefix quoted."""
+    if type(value) is not str:  # plain text is the common case: one check
+        if isinstance(value, _WRITTEN_AS_IS):
+            return value
+        value = str(value)
+    return "'" + value if value[:1] in _FORMULA_START else value
+
+
+def csv_row(row: Iterable[Any]) -> list[Any]:
+    return [csv_cell(value) for value in row]
 
 
 class _Echo:
@@ -38,8 +75,15 @@ def plain_number(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return Number(f"{value.normalize():f}")
+    if isinstance(value, int | float):
+        return Number(value)
     return str(value)
+
+
+def money(value: Decimal) -> str:
+    """An amount with two decimals as a CSV number: Decimal("-12.5") → "-12.50"."""
+    return Number(f"{value:.2f}")
 
 
 @overload
@@ -73,23 +117,24 @@ def csv_response(
 
     `stream=True` writes lines as the rows iterator yields them (large exports read with
     `.iterator()`); otherwise the file is built in memory first, so an error while building
-    it is still a normal error page rather than a truncated download.
+    it is still a normal error page rather than a truncated download. Every cell, the header
+    included, goes through `csv_cell` (formula neutralising, module docstring).
     """
     response: HttpResponse | StreamingHttpResponse
     if stream:
         writer = csv.writer(_Echo())
 
         def lines() -> Iterable[str]:
-            yield writer.writerow(header)
+            yield writer.writerow(csv_row(header))
             for row in rows:
-                yield writer.writerow(row)
+                yield writer.writerow(csv_row(row))
 
         response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
     else:
         response = HttpResponse(content_type=CSV_CONTENT_TYPE)
         writer = csv.writer(response)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow(csv_row(header))
+        writer.writerows(csv_row(row) for row in rows)
     response["Content-Disposition"] = disposition(filename)
     return response
 

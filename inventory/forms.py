@@ -12,13 +12,12 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from core.uploads import CSV_TEXT, IMAGES, check_upload, display_name, upload_help
 from orgs.access import Scope
 
 from .models import AdjustmentReason, CountKind, Product, StockCountLine
 from .selectors import StockFilter, operable_locations, own_products
 from .services.csv_import import MAX_IMPORT_BYTES
-
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 
 class ProductForm(forms.Form):
@@ -34,7 +33,7 @@ class ProductForm(forms.Form):
     price = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     cost = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, initial=0)
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
-    image = forms.ImageField(required=False)
+    image = forms.ImageField(required=False, help_text=upload_help(IMAGES))
 
     def clean_specifications(self) -> dict:
         text = self.cleaned_data["specifications"].strip()
@@ -59,9 +58,11 @@ class ProductForm(forms.Form):
         return specs
 
     def clean_image(self):
+        # Pillow has read it as an image; the content check also refuses SVG and anything but
+        # PNG, JPEG and WebP, and applies the upload size limit.
         image = self.cleaned_data.get("image")
-        if image and image.size > MAX_IMAGE_BYTES:
-            raise forms.ValidationError("The image is larger than 5 MB.")
+        if image:
+            check_upload(image, allowed=IMAGES)
         return image
 
 
@@ -82,6 +83,17 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 f"The file is larger than {MAX_IMPORT_BYTES // 1024} KB; nothing was imported."
             )
+        # A spreadsheet saved as .xlsx, a PDF, a web page, an executable renamed .csv: refused
+        # by content, before the import reads it.
+        try:
+            check_upload(upload, allowed=CSV_TEXT, max_bytes=MAX_IMPORT_BYTES)
+        except forms.ValidationError as exc:
+            if exc.code != "file_type":
+                raise
+            raise forms.ValidationError(
+                f"{display_name(upload.name or '')} is not UTF-8 CSV text (in a spreadsheet: "
+                "Save as CSV UTF-8). Nothing was imported."
+            ) from None
         return upload
 
 

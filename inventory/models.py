@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.uploads import RandomName, validate_image
 from orgs.models import Location, Organization, TenantQuerySet
 
 if TYPE_CHECKING:
@@ -49,7 +50,13 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     specifications = models.JSONField(default=dict, blank=True)
-    image = models.ImageField(upload_to="products/", blank=True)
+    # Random stored name, PNG/JPEG/WebP by content; served only by inventory:product_image.
+    image = models.ImageField(
+        upload_to=RandomName("products", dated=False),
+        blank=True,
+        max_length=200,
+        validators=[validate_image],
+    )
     unit_of_measure = models.CharField(max_length=16, default="EA")
     price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     # Cost is the owner's secret: never shown to partners in HTML, CSV or PDF.

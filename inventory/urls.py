@@ -28,5 +28,6 @@ urlpatterns = [
     path("products/new/", catalog.product_create, name="product_create"),
     path("products/import/", catalog.product_import, name="product_import"),
     path("products/<uuid:public_id>/", catalog.product_detail, name="product_detail"),
+    path("products/<uuid:public_id>/image/", catalog.product_image, name="product_image"),
     path("products/<uuid:public_id>/edit/", catalog.product_edit, name="product_edit"),
 ]

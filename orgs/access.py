@@ -65,6 +65,7 @@ class OrgChoice:
     code: str
     name: str
     role: str
+    org_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +350,9 @@ def platform_staff_scope(user_id: int) -> Scope:
 
 @bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
-    """The scope of a logged-in user in their active organization (or their first one)."""
+    """The scope of a logged-in user in their active organization: the session's choice, else
+    the organization they last used (`User.last_active_organization`), else their first one.
+    Each only while the membership in it is active."""
     if user.is_superuser:
         return platform_staff_scope(user.pk)
     memberships = list(
@@ -360,12 +363,22 @@ def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
     )
     if not memberships:
         raise NoMembership
-    chosen = next(
-        (m for m in memberships if str(m.organization.public_id) == active_org_public_id),
-        memberships[0],
+    last_used = getattr(user, "last_active_organization_id", None)
+    chosen = (
+        next(
+            (m for m in memberships if str(m.organization.public_id) == active_org_public_id), None
+        )
+        or next((m for m in memberships if m.organization_id == last_used), None)
+        or memberships[0]
     )
     choices = tuple(
-        OrgChoice(str(m.organization.public_id), m.organization.code, m.organization.name, m.role)
+        OrgChoice(
+            str(m.organization.public_id),
+            m.organization.code,
+            m.organization.name,
+            m.role,
+            m.organization_id,
+        )
         for m in memberships
     )
     return build_scope(

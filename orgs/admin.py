@@ -122,18 +122,11 @@ class MembershipAdmin(ScopedModelAdmin):
     list_filter = ("role", "is_active", ("organization", RelatedOnlyFieldListFilter))
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("organization",)
-    # Organization and user are fixed once a membership exists; role and activation go
-    # through the same services as /network/members/ (no self-edits, super admin rules).
-    network_add_fields = ("user", "organization", "role")
+    # Nobody is added here: people join by accepting an invitation sent from the members page
+    # (docs/security-membership.md). Role and activation go through the same services as
+    # /network/members/ (no self-edits, super admin rules).
+    network_can_add = False
     network_change_fields = ("role", "is_active")
-
-    def service_add(self, request, scope, data):
-        return services.membership_invite(
-            scope=scope,
-            organization=data["organization"],
-            email=data["user"].email,
-            role=data["role"],
-        )
 
     def service_change(self, request, scope, obj, data, changed):
         if "is_active" in changed and data["is_active"]:

@@ -29,6 +29,7 @@ from django.db.models import Model, Q, QuerySet
 
 from orgs.audit import audit
 from orgs.models import Location, Membership, Organization, TenantQuerySet
+from orgs.two_factor import TwoFactorState, two_factor_state
 
 
 def _scope(request):
@@ -46,8 +47,14 @@ class ScopedAdminSite(admin.AdminSite):
     index_title = "Your network"
 
     def has_permission(self, request) -> bool:
+        """Staff or the network root's super admin, in a session that passed two-factor when
+        the user has a device or a policy requires one (docs/security-two-factor.md)."""
         user = request.user
-        return user.is_active and (user.is_superuser or is_network_super_admin(request))
+        return (
+            user.is_active
+            and (user.is_superuser or is_network_super_admin(request))
+            and two_factor_state(request) is TwoFactorState.OK
+        )
 
 
 def administered_queryset(scope, model: type[Model], site: admin.AdminSite | None = None):

@@ -37,6 +37,20 @@ class MemberInviteForm(forms.Form):
         self.fields["role"].initial = Role.MEMBER
 
 
+class JoinNewAccountForm(forms.Form):
+    """A new person accepting a membership invitation sets their password here."""
+
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(widget=forms.PasswordInput, label="Password", strip=False)
+    password2 = forms.CharField(widget=forms.PasswordInput, label="Password again", strip=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField()
 
@@ -141,6 +155,32 @@ class PartyContactForm(forms.Form):
 
     def clean_name(self) -> str:
         return _strip_required(self, "name", "Enter the contact's name.")
+
+
+class TwoFactorPolicyForm(forms.Form):
+    """The organization's two-factor requirement; the network box only for the root's super
+    admin, on the root (orgs.policy: NETWORK_REQUIRE_TWO_FACTOR)."""
+
+    require_admins = forms.BooleanField(
+        required=False, label="Require two-factor sign-in for this organization's admins"
+    )
+    require_network = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in for every admin of every organization in the network",
+    )
+
+    def __init__(self, *args, scope: Scope, organization: Organization, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "require_admins": organization.require_admin_two_factor,
+                "require_network": organization.require_network_two_factor,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.network = can(scope, Action.NETWORK_REQUIRE_TWO_FACTOR, organization)
+        if not self.network:
+            del self.fields["require_network"]
 
 
 class AuditLogFilterForm(forms.Form):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from core.enums import PartnershipTier, PlanTier
 from rls.tenant import RowSecuredQuerySet
@@ -119,6 +121,10 @@ class Organization(models.Model):
     # Paid add-ons on a PRO plan ($49/mo per extra location, $29/mo advanced forecasting).
     extra_location_addons = models.PositiveSmallIntegerField(default=0)
     advanced_forecasting_addon = models.BooleanField(default=False)
+    # Two-factor policy (docs/security-two-factor.md): this organization's admins must sign in
+    # with a second factor; on a network root, every admin of every organization it owns too.
+    require_admin_two_factor = models.BooleanField(default=False)
+    require_network_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -267,6 +273,83 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization.code} ({self.role})"
+
+
+class MembershipInvitationStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    ACCEPTED = "ACCEPTED", "Accepted"
+    DECLINED = "DECLINED", "Declined"
+    REVOKED = "REVOKED", "Revoked"
+    EXPIRED = "EXPIRED", "Expired"
+
+
+class MembershipInvitationQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> MembershipInvitationQuerySet:
+        # The org's admins see its invitations; the invitee knows one only by its link.
+        return self.filter(organization_id__in=scope.administered_org_ids)
+
+    def pending(self) -> MembershipInvitationQuerySet:
+        return self.filter(status=MembershipInvitationStatus.PENDING)
+
+
+class MembershipInvitation(models.Model):
+    """A person asked to join an organization (docs/security-membership.md). Nobody becomes a
+    member until they accept; the Membership is created (or reactivated) only then. The link
+    token is stored only as its SHA-256 hash."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="membership_invitations"
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10,
+        choices=MembershipInvitationStatus.choices,
+        default=MembershipInvitationStatus.PENDING,
+    )
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveSmallIntegerField(default=1)
+    # When it was accepted, declined or revoked.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MembershipInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One live invitation per organization and address: resend instead of re-inviting.
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=Q(status="PENDING"),
+                name="membership_invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                name="membership_invitation_role",
+                condition=Q(role__in=["ORG_SUPER_ADMIN", "ORG_ADMIN", "MEMBER"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization.code} ({self.role}, {self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class PartyQuerySet(TenantQuerySet):

@@ -79,8 +79,11 @@ class Action(StrEnum):
     PARTY_CREATE = "party.create"
     PARTY_EDIT = "party.edit"
     ORGANIZATION_LINK = "organization.link"
+    ORGANIZATION_REQUIRE_TWO_FACTOR = "organization.require_two_factor"
+    NETWORK_REQUIRE_TWO_FACTOR = "network.require_two_factor"
     ORGANIZATION_EDIT = "organization.edit"
     MEMBERSHIP_INVITE = "membership.invite"
+    MEMBERSHIP_INVITATION_MANAGE = "membership.invitation_manage"
     MEMBERSHIP_GRANT_SUPER_ADMIN = "membership.grant_super_admin"
     MEMBERSHIP_CHANGE_ROLE = "membership.change_role"
     MEMBERSHIP_DEACTIVATE = "membership.deactivate"
@@ -238,11 +241,27 @@ POLICY: dict[Action, Rule] = {
     Action.ORGANIZATION_LINK: Rule(
         Feature.MULTI_ORG_HIERARCHY, admin_of(pk_of), "You do not administer this organization."
     ),
+    # Two-factor policy: an organization's admins for its admins; the network root's super
+    # admin for every admin of the network (docs/security-two-factor.md).
+    Action.ORGANIZATION_REQUIRE_TWO_FACTOR: Rule(
+        None, admin_of(pk_of), "You do not administer this organization."
+    ),
+    Action.NETWORK_REQUIRE_TWO_FACTOR: Rule(
+        None,
+        lambda scope, org: (
+            scope.is_network_root_super_admin and (org is None or org.pk == scope.root_org_id)
+        ),
+        "Only the network root's super admin sets the network-wide two-factor requirement.",
+    ),
     Action.ORGANIZATION_EDIT: Rule(
         None, admin_of(pk_of), "You do not administer this organization."
     ),
     Action.MEMBERSHIP_INVITE: Rule(
         None, admin_of(pk_of), "You do not administer this organization."
+    ),
+    # Resend or revoke a pending invitation; only a super admin touches one for super admin.
+    Action.MEMBERSHIP_INVITATION_MANAGE: Rule(
+        None, member_manager, "Only a super admin can change a super admin invitation."
     ),
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: Rule(
         None,

@@ -22,6 +22,8 @@ from .models import (
     AuditEvent,
     Location,
     Membership,
+    MembershipInvitation,
+    MembershipInvitationStatus,
     Organization,
     OrganizationRelationship,
     Party,
@@ -115,6 +117,28 @@ def organization_members(scope: Scope, org: Organization) -> QuerySet[Membership
         .filter(organization=org)
         .select_related("user")
         .order_by("-is_active", "user__email")
+    )
+
+
+def membership_invitations_pending(
+    scope: Scope, org: Organization
+) -> QuerySet[MembershipInvitation]:
+    """The organization's invitations nobody has answered yet (expired ones included: the
+    members page offers to resend them)."""
+    return (
+        MembershipInvitation.objects.visible_to(scope)
+        .filter(organization=org, status=MembershipInvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("email")
+    )
+
+
+def membership_invitation_detail(scope: Scope, public_id: uuid.UUID) -> MembershipInvitation:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        MembershipInvitation.objects.visible_to(scope).select_related("organization"),
+        public_id=public_id,
     )
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
         "network/orgs/<uuid:public_id>/members/invite/", views.member_invite, name="member_invite"
     ),
     path(
+        "network/orgs/<uuid:public_id>/two-factor/",
+        views.organization_two_factor,
+        name="organization_two_factor",
+    ),
+    path(
         "network/orgs/<uuid:public_id>/add/",
         views.organization_add_child,
         name="organization_add_child",
@@ -19,6 +24,13 @@ urlpatterns = [
     path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
     path("network/audit/", views.audit_log, name="audit_log"),
     path("network/audit/export/", views.audit_log_export, name="audit_log_export"),
+    path(
+        "network/member-invitations/<uuid:public_id>/<str:action>/",
+        views.member_invitation_action,
+        name="member_invitation_action",
+    ),
+    # A membership invitation's link (public: the token is the credential).
+    path("join/<str:token>/", views.join, name="join"),
     # Parties sit beside partnerships in the menu; the paths predate their move to orgs.
     path("partnerships/parties/", views.party_list, name="party_list"),
     path("partnerships/parties/<uuid:public_id>/", views.party_detail, name="party_detail"),

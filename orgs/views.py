@@ -1,22 +1,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.entitlements import Feature, require_feature
 from core.exports import csv_response
 from core.forms import add_service_error, error_text, render_form
 from core.paging import paginate
+from core.throttle import INVITATION_LINK, throttled_page
 
 from . import selectors
 from .decorators import admin_view, scoped_view
 from .forms import (
     AuditLogFilterForm,
     ChildOrganizationForm,
+    JoinNewAccountForm,
     LocationForm,
     MemberInviteForm,
     MemberLocationsForm,
@@ -24,11 +29,22 @@ from .forms import (
     PartyContactForm,
     PartyForm,
     RelationshipForm,
+    TwoFactorPolicyForm,
 )
-from .models import Location, LocationKind, Membership, Organization
+from .models import (
+    Location,
+    LocationKind,
+    Membership,
+    MembershipInvitation,
+    MembershipInvitationStatus,
+    Organization,
+)
 from .policy import Action, can, require
+from .services import membership_invitations as invites
 from .services import organizations as services
 from .services import parties
+from .services.security import organization_set_two_factor_policy
+from .session import ACTIVE_ORG_SESSION_KEY
 
 
 @scoped_view
@@ -53,10 +69,34 @@ def organization_detail(request, public_id):
     }
     if context["can_administer"]:
         context["members"] = selectors.organization_members(scope, org)
+        context["invitations"] = selectors.membership_invitations_pending(scope, org)
         context["invite_form"] = MemberInviteForm(scope=scope)
         context["role_form"] = MemberRoleForm(scope=scope)
         context["child_form"] = ChildOrganizationForm()
+    if can(scope, Action.ORGANIZATION_REQUIRE_TWO_FACTOR, org):
+        context["two_factor_form"] = TwoFactorPolicyForm(scope=scope, organization=org)
     return render(request, "orgs/organization_detail.html", context)
+
+
+@admin_view
+def organization_two_factor(request, public_id):
+    """The organization's two-factor requirement (docs/security-two-factor.md)."""
+    org = _administered_org(request, public_id, Action.ORGANIZATION_REQUIRE_TWO_FACTOR)
+    form = TwoFactorPolicyForm(request.POST or None, scope=request.scope, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization_set_two_factor_policy(
+                scope=request.scope,
+                organization=org,
+                require_admins=form.cleaned_data["require_admins"],
+                require_network=form.cleaned_data.get("require_network") if form.network else None,
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Two-factor requirement saved.")
+            return redirect("orgs:organization_detail", public_id=org.public_id)
+    return render_form(request, "orgs/organization_two_factor.html", {"org": org, "form": form})
 
 
 def _administered_org(request, public_id, action: Action):
@@ -71,13 +111,143 @@ def member_invite(request, public_id):
     form = MemberInviteForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_invite(scope=request.scope, organization=org, **form.cleaned_data)
+            invites.membership_invite(scope=request.scope, organization=org, **form.cleaned_data)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                f"Invitation sent to {form.cleaned_data['email']}. "
+                "They become a member when they accept it.",
+            )
             return redirect("orgs:organization_detail", public_id=org.public_id)
     return render_form(request, "orgs/member_invite.html", {"org": org, "form": form})
+
+
+@admin_view
+@require_POST
+def member_invitation_action(request, public_id, action):
+    """Resend or revoke a pending membership invitation (the members page's buttons)."""
+    if action not in ("resend", "revoke"):
+        raise Http404
+    invitation = selectors.membership_invitation_detail(request.scope, public_id)
+    try:
+        if action == "resend":
+            invites.membership_invitation_resend(scope=request.scope, invitation=invitation)
+            messages.success(request, f"A new link was sent to {invitation.email}.")
+        else:
+            invites.membership_invitation_revoke(scope=request.scope, invitation=invitation)
+            messages.success(request, f"The invitation to {invitation.email} was revoked.")
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    return redirect("orgs:organization_detail", public_id=invitation.organization.public_id)
+
+
+# --- the invitee's link (public: the token is the credential) --------------------------------
+
+JOIN_TEMPLATE = "orgs/membership_invitation.html"
+
+
+def _join_closed(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    return render(
+        request, "orgs/membership_invitation_invalid.html", {"reason": reason}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """A membership invitation's link. GET shows it and changes nothing; POST answers it
+    (`answer=accept` or `answer=decline`). Unknown link → 404; used, declined, revoked or
+    expired → 410; logged in as someone else → refused (403). Unknown links count against the
+    client's address, with the partnership invitation links (core/throttle.py)."""
+    if (wait := INVITATION_LINK.retry_after(request)) is not None:
+        return throttled_page(request, wait, "invitation links that do not exist")
+    try:
+        invitation = invites.unscoped_membership_invitation_by_token(token)
+    except invites.MembershipInvitationNotFound:
+        INVITATION_LINK.record_failure(request)
+        return _join_closed(request, "This invitation link is not valid.", 404)
+    user = request.user if request.user.is_authenticated else None
+    if (
+        invitation.status == MembershipInvitationStatus.ACCEPTED
+        and user is not None
+        and invitation.accepted_by_id == user.pk
+    ):
+        return redirect("dashboard")  # the same person clicking twice
+    try:
+        invites.check_usable(invitation)
+    except invites.MembershipInvitationNoLongerValid as exc:
+        return _join_closed(request, f"{exc.reason} This link is no longer valid.", 410)
+    context: dict = {"invitation": invitation, "role": invitation.get_role_display()}
+    posted = request.method == "POST"
+    if user is not None and user.email.lower() != invitation.email.lower():
+        context["wrong_account"] = True
+        return render(request, JOIN_TEMPLATE, context, status=403 if posted else 200)
+    account = user or invites.unscoped_account_for(invitation.email)
+    needs_password = account is None or not account.has_usable_password()
+    if user is None and not needs_password:
+        context["login_url"] = f"{reverse('accounts:login')}?next={request.path}"
+    form = None
+    if user is None and needs_password:
+        form = JoinNewAccountForm(
+            request.POST if posted else None, initial={"full_name": invitation.full_name}
+        )
+        context["form"] = form
+    if not posted:
+        return render(request, JOIN_TEMPLATE, context)
+    return _answer(request, token, invitation, user, form, context)
+
+
+def _answer(
+    request: HttpRequest,
+    token: str,
+    invitation: MembershipInvitation,
+    user,
+    form: JoinNewAccountForm | None,
+    context: dict,
+) -> HttpResponse:
+    answer = request.POST.get("answer")
+    try:
+        if answer == "decline":
+            invites.membership_invitation_decline(token=token, user=user)
+            return render(request, "orgs/membership_invitation_declined.html", context)
+        if answer != "accept":
+            messages.error(request, "Choose accept or decline.")
+            return render(request, JOIN_TEMPLATE, context, status=400)
+        if user is not None:
+            membership = invites.membership_invitation_accept(token=token, user=user)
+        elif form is None:
+            # An account exists for the address: accepting needs its owner logged in.
+            return render(request, JOIN_TEMPLATE, context, status=403)
+        elif not form.is_valid():
+            return render(request, JOIN_TEMPLATE, context, status=400)
+        else:
+            membership = invites.membership_invitation_accept_new_account(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    except invites.MembershipInvitationNotFound:
+        return _join_closed(request, "This invitation link is not valid.", 404)
+    except invites.MembershipInvitationNoLongerValid as exc:
+        return _join_closed(request, f"{exc.reason} This link is no longer valid.", 410)
+    except invites.WrongAccount:
+        context["wrong_account"] = True
+        return render(request, JOIN_TEMPLATE, context, status=403)
+    except ValidationError as exc:
+        if form is not None:
+            add_service_error(form, exc)
+        else:
+            messages.error(request, error_text(exc))
+        return render(request, JOIN_TEMPLATE, context, status=400)
+    organization = invitation.organization
+    request.session[ACTIVE_ORG_SESSION_KEY] = str(organization.public_id)
+    services.user_remember_active_organization(
+        user=membership.user, organization_id=organization.pk
+    )
+    messages.success(request, f"Welcome to {organization.name}.")
+    return redirect("dashboard")
 
 
 def _member(request, public_id) -> Membership:

@@ -93,6 +93,8 @@ POLICIES: dict[str, str] = {
         " WHERE po.ship_to_id = orgs_location.id)"
     ),
     "orgs_membership": f"organization_id = ANY({ADMIN}) OR user_id = {USER}",
+    # Membership invitations: the inviting organization's admins (the invitee uses its link).
+    "orgs_membershipinvitation": f"organization_id = ANY({ADMIN})",
     "orgs_party": f"owner_id = ANY({ORGS})",
     # What the administered orgs did, or what touched them: a row of the read index.
     "orgs_auditevent": child_of("orgs_auditevent", "orgs_auditeventorg", "id", pk="event_id"),

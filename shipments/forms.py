@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.uploads import EVIDENCE, check_upload, upload_help
 from inventory.models import Product
 from orgs.access import Scope
 from orgs.models import Location, Party
@@ -132,7 +133,22 @@ class ReceiptForm(forms.Form):
             )
             self.fields[f"reason_{p}"] = forms.ChoiceField(choices=reasons, required=False)
             self.fields[f"note_{p}"] = forms.CharField(max_length=500, required=False)
-            self.fields[f"file_{p}"] = forms.FileField(required=False)
+            self.fields[f"file_{p}"] = forms.FileField(
+                required=False, help_text=upload_help(EVIDENCE)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Type by content and size, per line: the message sits next to the file it is about.
+        for line in self.asn_lines:
+            name = f"file_{line.pk}"
+            upload = cleaned.get(name)
+            if upload:
+                try:
+                    check_upload(upload, allowed=EVIDENCE)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
+        return cleaned
 
     def rows(self):
         return [
@@ -166,7 +182,13 @@ class ReceiptForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    attachment = forms.FileField(required=False)
+    attachment = forms.FileField(required=False, help_text=upload_help(EVIDENCE))
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            check_upload(upload, allowed=EVIDENCE)
+        return upload
 
 
 class ResolveForm(forms.Form):

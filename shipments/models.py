@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.uploads import RandomName, validate_evidence
 from inventory.models import Product
 from orgs.models import Location, Organization, Party, TenantQuerySet
 
@@ -247,14 +248,28 @@ class Receipt(models.Model):
         ordering = ["-confirmed_at", "-id"]
 
 
+class ReceiptLineQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> ReceiptLineQuerySet:
+        # A receipt line (and its evidence) is visible exactly when its receipt is.
+        return self.filter(shipment_visibility_q(scope, prefix="receipt__asn__shipment__"))
+
+
 class ReceiptLine(models.Model):
+    # Addresses the line's evidence download (shipments:receipt_evidence).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
     asn_line = models.OneToOneField(ASNLine, on_delete=models.PROTECT, related_name="receipt_line")
     received_quantity = models.DecimalField(max_digits=14, decimal_places=3)
     damaged_quantity = models.DecimalField(max_digits=14, decimal_places=3, default=0)
     reason_code = models.CharField(max_length=12, choices=ReasonCode.choices, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    attachment = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
+    # Stored under a random name (core/uploads.py); the uploader's name is kept for display.
+    attachment = models.FileField(
+        upload_to=RandomName("receipts"), blank=True, max_length=200, validators=[validate_evidence]
+    )
+    attachment_name = models.CharField(max_length=150, blank=True)
+
+    objects = ReceiptLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -337,15 +352,28 @@ class DiscrepancyCase(models.Model):
         return max(-self.variance, 0)
 
 
+class CaseMessageQuerySet(TenantQuerySet):
+    def rule(self, scope: Scope) -> CaseMessageQuerySet:
+        # Both parties of the case (the shipper's and the receiver's side) see its messages.
+        return self.filter(shipment_visibility_q(scope, prefix="case__shipment__"))
+
+
 class CaseMessage(models.Model):
+    # Addresses the message's attachment download (shipments:case_attachment).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(DiscrepancyCase, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     author_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
-    attachment = models.FileField(upload_to="cases/%Y/%m/", blank=True)
+    attachment = models.FileField(
+        upload_to=RandomName("cases"), blank=True, max_length=200, validators=[validate_evidence]
+    )
+    attachment_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

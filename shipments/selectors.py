@@ -29,9 +29,11 @@ from rls.context import bypass
 from .models import (
     ASN,
     ASNStatus,
+    CaseMessage,
     CaseStatus,
     DiscrepancyCase,
     Receipt,
+    ReceiptLine,
     Shipment,
     ShipmentStatus,
 )
@@ -227,6 +229,18 @@ def case_detail(scope: Scope, public_id) -> DiscrepancyCase:
     case.can_found = is_open and missing and can(scope, Action.DISCREPANCY_REPORT_FOUND, case)
     case.can_dispute = is_open and can(scope, Action.DISCREPANCY_DISPUTE, case)
     return case
+
+
+def receipt_line_with_evidence(scope: Scope, public_id) -> ReceiptLine:
+    """A receipt line that has evidence, when its receipt is visible; otherwise 404."""
+    lines = ReceiptLine.objects.visible_to(scope).exclude(attachment="")
+    return get_object_or_404(lines, public_id=public_id)
+
+
+def case_message_with_attachment(scope: Scope, public_id) -> CaseMessage:
+    """A case message that has an attachment, when its case is visible; otherwise 404."""
+    messages = CaseMessage.objects.visible_to(scope).exclude(attachment="")
+    return get_object_or_404(messages, public_id=public_id)
 
 
 # --- receipt history and storage fees --------------------------------------------------------

@@ -21,6 +21,12 @@ urlpatterns = [
         views.credit_note_pdf,
         name="credit_note_pdf",
     ),
+    path(
+        "asns/cases/attachments/<uuid:public_id>/",
+        views.case_attachment,
+        name="case_attachment",
+    ),
+    path("asns/evidence/<uuid:public_id>/", views.receipt_evidence, name="receipt_evidence"),
     path("asns/receipts/", views.receipt_history, name="receipt_history"),
     path("asns/storage-fees/", views.storage_fees, name="storage_fees"),
     path("asns/<uuid:public_id>/", views.asn_detail, name="asn_detail"),

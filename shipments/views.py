@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.entitlements import Feature, require_feature
 from core.exports import csv_response, pdf_response
 from core.forms import add_service_error, error_text, render_form
 from core.paging import paginate
+from core.uploads import EVIDENCE, file_download
 from orgs.decorators import scoped_view
 
 from . import selectors
@@ -171,7 +172,10 @@ def case_detail(request, public_id):
             if action == "message":
                 message_form = MessageForm(request.POST, request.FILES)
                 if not message_form.is_valid():
-                    raise ValidationError("Write a message (up to 5,000 characters).")
+                    problems = list(message_form.errors.get("attachment", []))
+                    if "body" in message_form.errors:
+                        problems.insert(0, "Write a message (up to 5,000 characters).")
+                    raise ValidationError(problems)
                 case_services.case_post_message(
                     scope=scope,
                     case=case,
@@ -223,6 +227,26 @@ def credit_note_pdf(request, public_id):
         "shipments/credit_note.html",
         {"case": case},
         filename=f"{case.credit_note_number}.pdf",
+    )
+
+
+@require_safe
+@scoped_view
+@require_feature(Feature.ASNS_RECEIVE)
+def receipt_evidence(request, public_id):
+    """A receipt line's evidence, to both sides of its shipment (404 for anyone else)."""
+    line = selectors.receipt_line_with_evidence(request.scope, public_id)
+    return file_download(line.attachment, original_name=line.attachment_name, allowed=EVIDENCE)
+
+
+@require_safe
+@scoped_view
+@require_feature(Feature.ASNS_RECEIVE)
+def case_attachment(request, public_id):
+    """A case message's attachment, to both parties of the case (404 for anyone else)."""
+    message = selectors.case_message_with_attachment(request.scope, public_id)
+    return file_download(
+        message.attachment, original_name=message.attachment_name, allowed=EVIDENCE
     )
 
 

@@ -15,6 +15,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from core.entitlements import check_sku_limit
+from core.uploads import IMAGES, accept_upload, check_upload
 from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import Organization
@@ -55,6 +56,8 @@ def product_create(
     image: File | None = None,
 ) -> Product:
     owner = catalog_owner(scope)
+    if image:
+        check_upload(image, allowed=IMAGES)
     sku = sku.strip().upper()
     if not sku:
         raise ValidationError("Enter a SKU.")
@@ -89,6 +92,8 @@ def product_update(
 ) -> Product:
     # Partners see shared products read-only; editing them is simply not there.
     require(scope, Action.PRODUCT_EDIT, product)
+    if image:
+        check_upload(image, allowed=IMAGES)
     product = unscoped_relock(product)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
@@ -143,5 +148,6 @@ def bom_set(
 
 
 def _save_image(product: Product, image: File) -> None:
-    # An upload always has a name; the fallback only keeps the storage path well-formed.
-    product.image.save(image.name or f"{product.sku}.img", image, save=True)
+    # PNG, JPEG or WebP by content; stored under a random name (core/uploads.py).
+    stored, _ = accept_upload(image, allowed=IMAGES)
+    product.image.save(str(stored.name), stored, save=True)

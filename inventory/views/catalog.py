@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from core.entitlements import Feature, require_feature
 from core.forms import add_service_error, render_form
 from core.paging import paginate
+from core.uploads import IMAGES, file_download
 from orgs.decorators import admin_view, scoped_view
 from orgs.policy import Action, can, require
 
@@ -36,6 +38,15 @@ def _product(request: HttpRequest, public_id: str) -> Product:
     return get_object_or_404(
         Product.objects.visible_to(request.scope).select_related("owner"), public_id=public_id
     )
+
+
+@require_safe
+@scoped_view
+@require_feature(Feature.PRODUCTS_VIEW_SHARED)
+def product_image(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The product's image, to whoever may see the product (never from MEDIA_URL)."""
+    product = _product(request, public_id)
+    return file_download(product.image, original_name=f"{product.sku}", allowed=IMAGES, inline=True)
 
 
 @scoped_view

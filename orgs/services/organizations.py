@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, remove_perm
 
-from core.email import queue_email
 from core.entitlements import check_location_limit
 from core.enums import TIER_FOR_PLAN, PlanTier
 from core.numbering import LOCATION_CODE, ORGANIZATION_CODE, next_code
@@ -218,51 +213,12 @@ def location_update(
     return location
 
 
-def _check_role_grant(scope: Scope, org: Organization, role: str) -> None:
+def check_role_grant(scope: Scope, org: Organization, role: str) -> None:
+    """Only a super admin grants super admin, and only at the root organization."""
     if role == Role.ORG_SUPER_ADMIN:
         require(scope, Action.MEMBERSHIP_GRANT_SUPER_ADMIN, org)
         if _has_owning_parent(org):
             raise ValidationError("The super admin role exists only at the root organization.")
-
-
-@transaction.atomic
-def membership_invite(
-    *, scope: Scope, organization: Organization, email: str, role: str, full_name: str = ""
-) -> Membership:
-    """Add a person to an organization; a new person gets an email to set their password."""
-    require(scope, Action.MEMBERSHIP_INVITE, organization)
-    _check_role_grant(scope, organization, role)
-    email = email.strip().lower()
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"full_name": full_name.strip()}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    # The inviting admin administers the organization, so sees its memberships, inactive too.
-    membership, made = Membership.objects.visible_to(scope).get_or_create(
-        user=user, organization=organization, defaults={"role": role}
-    )
-    if not made:
-        if membership.is_active:
-            raise ValidationError(f"{email} is already a member of {organization.name}.")
-        membership.is_active = True
-        membership.role = role
-        membership.save(update_fields=["is_active", "role"])
-    audit(scope=scope, action="membership.invite", target=membership, after={"role": role})
-    context = {
-        "organization": organization,
-        "role": membership.get_role_display(),
-        "site_url": settings.SITE_URL,
-        "set_password_url": (
-            f"{settings.SITE_URL}/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
-            f"{default_token_generator.make_token(user)}/"
-            if not user.has_usable_password()
-            else ""
-        ),
-    }
-    queue_email(to=[email], template="orgs/email/member_invited", context=context)
-    return membership
 
 
 def _require_can_manage(scope: Scope, membership: Membership, action: Action) -> None:
@@ -275,7 +231,7 @@ def _require_can_manage(scope: Scope, membership: Membership, action: Action) ->
 def membership_change_role(*, scope: Scope, membership: Membership, role: str) -> Membership:
     membership = unscoped_relock(membership)
     _require_can_manage(scope, membership, Action.MEMBERSHIP_CHANGE_ROLE)
-    _check_role_grant(scope, membership.organization, role)
+    check_role_grant(scope, membership.organization, role)
     before = membership.role
     if before == role:
         return membership
@@ -308,7 +264,7 @@ def membership_reactivate(*, scope: Scope, membership: Membership) -> Membership
     """Give a deactivated member access again, with the role they had."""
     membership = unscoped_relock(membership)
     _require_can_manage(scope, membership, Action.MEMBERSHIP_REACTIVATE)
-    _check_role_grant(scope, membership.organization, membership.role)
+    check_role_grant(scope, membership.organization, membership.role)
     if membership.is_active:
         return membership
     membership.is_active = True
@@ -356,3 +312,12 @@ def user_update_profile(*, user, full_name: str) -> None:
         before={"full_name": before},
         after={"full_name": user.full_name},
     )
+
+
+def user_remember_active_organization(*, user, organization_id: int) -> None:
+    """Where the user's next session lands (orgs.access.scope_for_user): the organization
+    they last switched to or joined. Not audited: a preference, not a change to any data."""
+    if user.last_active_organization_id == organization_id:
+        return
+    user.last_active_organization_id = organization_id
+    User.objects.filter(pk=user.pk).update(last_active_organization_id=organization_id)

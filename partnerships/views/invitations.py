@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.entitlements import Feature, require_feature
 from core.forms import add_service_error, error_text, render_form
+from core.throttle import INVITATION_LINK, throttled_page
 from orgs.decorators import admin_view
 from orgs.selectors import party_detail
 from orgs.session import ACTIVE_ORG_SESSION_KEY
@@ -94,10 +95,14 @@ def _invalid(request: HttpRequest, reason: str, status: int) -> HttpResponse:
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows the invitation and changes nothing; POST accepts it."""
+    """GET shows the invitation and changes nothing; POST accepts it. Links that name no
+    invitation count against the client's address (core/throttle.py)."""
+    if (wait := INVITATION_LINK.retry_after(request)) is not None:
+        return throttled_page(request, wait, "invitation links that do not exist")
     try:
         invitation = invitations.unscoped_invitation_by_token(token)
     except invitations.InvitationNotFound:
+        INVITATION_LINK.record_failure(request)
         return _invalid(request, "This invitation link is not valid.", 404)
     user = request.user if request.user.is_authenticated else None
     if (

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.enums import NotificationKind
 from core.numbering import next_code
+from core.uploads import EVIDENCE, accept_upload
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind
 from orgs.access import Scope, unscoped_relock
@@ -64,6 +65,7 @@ def case_open(
             author_org_id=acting_org_id(scope),
             body=receipt_line.note or "Evidence attached at receipt.",
             attachment=receipt_line.attachment.name if receipt_line.attachment else "",
+            attachment_name=receipt_line.attachment_name,
         )
     audit(
         scope=scope,
@@ -86,7 +88,7 @@ def case_post_message(
         case=case, author_id=scope.user_id, author_org_id=acting_org_id(scope), body=body[:5000]
     )
     if attachment:
-        message.attachment = attachment
+        message.attachment, message.attachment_name = accept_upload(attachment, allowed=EVIDENCE)
     message.save()
     DiscrepancyCase.objects.visible_to(scope).filter(pk=case.pk).update(updated_at=timezone.now())
     audit(scope=scope, action="discrepancy.message", target=case)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.enums import NotificationKind
+from core.uploads import EVIDENCE, accept_upload, check_upload
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind
 from orgs.access import Scope, unscoped_relock
@@ -147,6 +148,11 @@ def _line_errors(asn_line: ASNLine, line: ReceivedLine) -> list[str]:
         )
     if line.lot is not None and line.lot.strip() != asn_line.lot:
         errors.append(f"lot {line.lot.strip() or '(none)'} is not on this ASN line.")
+    if line.attachment:
+        try:
+            check_upload(line.attachment, allowed=EVIDENCE)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     differs = received != asn_line.expected_quantity or damaged > 0
     if differs and line.reason_code not in ReasonCode.values:
         errors.append("give a reason code for the difference.")
@@ -183,7 +189,10 @@ def _build_receipt(
             note=line.note.strip()[:500],
         )
         if line.attachment:
-            receipt_line.attachment = line.attachment
+            # Checked with the lines; stored under a random name, the uploader's kept aside.
+            receipt_line.attachment, receipt_line.attachment_name = accept_upload(
+                line.attachment, allowed=EVIDENCE
+            )
         receipt_lines.append(receipt_line)
     # One INSERT for all lines (the FileField still stores each attachment in pre_save).
     ReceiptLine.objects.bulk_create(receipt_lines)

@@ -1,5 +1,6 @@
 """The accounts app as a person meets it: logging in and out, the wrong-password message,
-the profile, the organization switcher, and setting a password from the invitation email."""
+the profile, the organization switcher, and setting a password (on accepting an invitation,
+or from a set-password link)."""
 
 from __future__ import annotations
 
@@ -161,11 +162,13 @@ def test_switch_ignores_a_next_on_another_host_and_needs_a_post(client, two_orgs
     assert response["Location"] == "/dashboard/"
 
 
-# --- setting a password from the invitation email ---------------------------------------------
+# --- setting a password: through the invitation link, and the set-password link -------------
+
+JOIN_LINK = re.compile(r"https?://[^\s\"<>]+(/join/[A-Za-z0-9_\-]+/)")
 
 
 def _invite(client, admin, org, email, django_capture_on_commit_callbacks, mailoutbox) -> str:
-    """The admin invites `email` on the members page; returns the set-password link's path."""
+    """The admin invites `email` on the members page; returns the emailed link's path."""
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in(client, admin).post(
             f"/network/orgs/{org.public_id}/members/invite/",
@@ -175,12 +178,22 @@ def _invite(client, admin, org, email, django_capture_on_commit_callbacks, mailo
     client.logout()
     message = mailoutbox[-1]
     assert message.to == [email]
-    found = SET_PASSWORD_LINK.search(message.body)
+    assert not SET_PASSWORD_LINK.search(message.body)  # the password is chosen on accepting
+    found = JOIN_LINK.search(message.body)
     assert found, message.body
     return found.group(1)
 
 
-def test_invited_person_sets_a_password_from_the_email_and_logs_in(
+def _set_password_link(user) -> str:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/reset/{uid}/{default_token_generator.make_token(user)}/"
+
+
+def test_invited_person_chooses_a_password_on_accepting_and_logs_in(
     client, django_capture_on_commit_callbacks, mailoutbox
 ):
     org = OrganizationFactory(plan_tier="PRO", name="Acme Logistics")
@@ -192,22 +205,19 @@ def test_invited_person_sets_a_password_from_the_email_and_logs_in(
         django_capture_on_commit_callbacks,
         mailoutbox,
     )
-    # Django swaps the token for a session and redirects to the form (the token leaves the URL).
-    response = client.get(link)
-    assert response.status_code == 302 and response["Location"].endswith("/set-password/")
-    form_url = response["Location"]
-    assert "Set your password" in client.get(form_url).content.decode()
-    mismatch = client.post(
-        form_url, {"new_password1": "Mountain-River-42", "new_password2": "Mountain-River-43"}
-    )
-    assert mismatch.status_code == 200
-    assert (
-        "didn’t match" in mismatch.content.decode() or "didn't match" in mismatch.content.decode()
-    )
+    page = client.get(link).content.decode()
+    assert "Choose your password" in page and 'value="New Person"' in page
     done = client.post(
-        form_url, {"new_password1": "Mountain-River-42", "new_password2": "Mountain-River-42"}
+        link,
+        {
+            "answer": "accept",
+            "full_name": "New Person",
+            "password1": "Mountain-River-42",
+            "password2": "Mountain-River-42",
+        },
     )
-    assert done.status_code == 302 and done["Location"] == "/accounts/reset/done/"
+    assert done.status_code == 302 and done["Location"] == "/dashboard/"
+    client.post("/accounts/logout/")
     response = client.post(
         LOGIN, {"username": "new.person@acme.example", "password": "Mountain-River-42"}
     )
@@ -215,20 +225,27 @@ def test_invited_person_sets_a_password_from_the_email_and_logs_in(
     assert "Acme Logistics" in client.get("/dashboard/").content.decode()
 
 
-def test_a_used_set_password_link_is_no_longer_valid(
-    client, django_capture_on_commit_callbacks, mailoutbox
-):
-    org = OrganizationFactory(plan_tier="PRO")
-    link = _invite(
-        client,
-        admin_of(org),
-        org,
-        "once@acme.example",
-        django_capture_on_commit_callbacks,
-        mailoutbox,
+def test_a_set_password_link_sets_a_password_once(client):
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    link = _set_password_link(user)
+    # Django swaps the token for a session and redirects to the form (the token leaves the URL).
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"].endswith("/set-password/")
+    form_url = response["Location"]
+    assert "Set your password" in client.get(form_url).content.decode()
+    mismatch = client.post(
+        form_url, {"new_password1": "Harbor-Light-77", "new_password2": "Harbor-Light-78"}
     )
-    form_url = client.get(link)["Location"]
-    client.post(form_url, {"new_password1": "Harbor-Light-77", "new_password2": "Harbor-Light-77"})
+    assert mismatch.status_code == 200
+    assert (
+        "didn’t match" in mismatch.content.decode() or "didn't match" in mismatch.content.decode()
+    )
+    done = client.post(
+        form_url, {"new_password1": "Harbor-Light-77", "new_password2": "Harbor-Light-77"}
+    )
+    assert done.status_code == 302 and done["Location"] == "/accounts/reset/done/"
     client.logout()
     response = client.get(link, follow=True)
     assert "This link is no longer valid" in response.content.decode()
@@ -240,15 +257,13 @@ def test_a_tampered_set_password_link_is_not_valid(client):
     assert "This link is no longer valid" in response.content.decode()
 
 
-def test_an_existing_user_invited_to_a_second_org_gets_no_set_password_link(
+def test_an_existing_user_invited_to_a_second_org_is_asked_to_log_in_and_accept(
     client, django_capture_on_commit_callbacks, mailoutbox
 ):
     org = OrganizationFactory(plan_tier="PRO")
     existing = admin_of(OrganizationFactory())
-    with django_capture_on_commit_callbacks(execute=True):
-        logged_in(client, admin_of(org)).post(
-            f"/network/orgs/{org.public_id}/members/invite/",
-            {"email": existing.email, "role": "MEMBER"},
-        )
-    assert mailoutbox[-1].to == [existing.email]
-    assert not SET_PASSWORD_LINK.search(mailoutbox[-1].body)
+    link = _invite(
+        client, admin_of(org), org, existing.email, django_capture_on_commit_callbacks, mailoutbox
+    )
+    page = client.get(link).content.decode()
+    assert "Log in to accept" in page and "Choose your password" not in page

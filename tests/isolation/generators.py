@@ -176,6 +176,16 @@ def _user(email: str, name: str):
     return user
 
 
+def _invited_member(scope, org, email: str, role: str):
+    """A person joins `org` the only way there is: invited by its admin, then accepting."""
+    from orgs.services import membership_invitations as invites
+
+    _, token = invites.membership_invite(scope=scope, organization=org, email=email, role=role)
+    return invites.membership_invitation_accept_new_account(
+        token=token, full_name=email.split("@")[0], password="Zq-Generated-Pass-42"
+    )
+
+
 def build(spec: Spec) -> World:
     """Create the network described by `spec`; every step through a service where one exists."""
     from django.core.exceptions import PermissionDenied, ValidationError
@@ -225,12 +235,7 @@ def build(spec: Spec) -> World:
             relationship_type="SUBSIDIARY",
         )
         boss = _scope(w.admin_of[root.pk])  # the new subsidiary is now in the root's subtree
-        m = org_services.membership_invite(
-            scope=boss,
-            organization=sub,
-            email=f"{token('admin').lower()}@sub.example",
-            role=Role.ORG_ADMIN,
-        )
+        m = _invited_member(boss, sub, f"{token('admin').lower()}@sub.example", Role.ORG_ADMIN)
         w.network_orgs.append(sub)
         persona = Persona(f"admin of subsidiary {sub.code}", m.user, sub, Role.ORG_ADMIN)
         w.personas.append(persona)
@@ -355,12 +360,7 @@ def build(spec: Spec) -> World:
     # A MEMBER with rights at one location of one network org.
     member_org = w.network_orgs[spec.member_org % len(w.network_orgs)]
     boss = _scope(w.admin_of[member_org.pk])
-    m = org_services.membership_invite(
-        scope=boss,
-        organization=member_org,
-        email=f"{token('member').lower()}@member.example",
-        role=Role.MEMBER,
-    )
+    m = _invited_member(boss, member_org, f"{token('member').lower()}@member.example", Role.MEMBER)
     granted = locations[member_org.pk][-1]
     org_services.membership_set_locations(scope=boss, membership=m, locations=[granted])
     w.personas.append(

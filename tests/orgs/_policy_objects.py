@@ -76,6 +76,12 @@ def _invitation():
     return Invitation(inviting_org=_org("ORG-003"))
 
 
+def _membership_invitation():
+    from orgs.models import MembershipInvitation
+
+    return MembershipInvitation(organization=_org("ORG-003"), role="MEMBER")
+
+
 def _party():
     from orgs.models import Party
 
@@ -133,8 +139,11 @@ OBJECTS = {
     Action.PARTY_CREATE: lambda: _org("ORG-003"),
     Action.PARTY_EDIT: _party,
     Action.ORGANIZATION_LINK: lambda: _org("ORG-003"),
+    Action.ORGANIZATION_REQUIRE_TWO_FACTOR: lambda: _org("ORG-003"),
+    Action.NETWORK_REQUIRE_TWO_FACTOR: lambda: _org("ORG-001"),
     Action.ORGANIZATION_EDIT: lambda: _org("ORG-003"),
     Action.MEMBERSHIP_INVITE: lambda: _org("ORG-003"),
+    Action.MEMBERSHIP_INVITATION_MANAGE: _membership_invitation,
     Action.MEMBERSHIP_GRANT_SUPER_ADMIN: lambda: _org("ORG-001"),
     Action.MEMBERSHIP_CHANGE_ROLE: _membership,
     Action.MEMBERSHIP_DEACTIVATE: _membership,

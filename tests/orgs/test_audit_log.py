@@ -403,7 +403,7 @@ def test_actions_and_objects_read_as_words():
 
 
 def test_the_backfill_fills_events_recorded_before_subjects(amazon_receipt, vitasource_ack, demo):
-    migration = importlib.import_module("orgs.migrations.0005_auditevent_subjects_backfill")
+    migration = importlib.import_module("orgs.migrations.0007_auditevent_subjects_backfill")
     touched = AuditEvent.objects.filter(
         action__in=["asn.confirm_receipt", "stock.receipt", "purchase_order.acknowledge"]
     )

@@ -29,6 +29,12 @@ RULES = [
     ),
     ("orgs.location", "{orgs_Location} t", PUBLIC, ["t.operator_id"]),
     ("orgs.membership", "{orgs_Membership} t", PUBLIC, ["t.organization_id"]),
+    (
+        "orgs.membershipinvitation",
+        "{orgs_MembershipInvitation} t",
+        PUBLIC,
+        ["t.organization_id"],
+    ),
     ("orgs.party", "{orgs_Party} t", PUBLIC, ["t.owner_id"]),
     (
         "orgs.partycontact",
@@ -139,6 +145,7 @@ WHERE e.action = 'billing.plan_change' AND e.target_type = 'orgs.organization'
 
 MODELS = [
     "orgs.OrganizationRelationship", "orgs.Organization", "orgs.Location", "orgs.Membership",
+    "orgs.MembershipInvitation",
     "orgs.PartyContact", "orgs.Party", "partnerships.Partnership", "partnerships.Invitation",
     "partnerships.Message", "inventory.Product", "inventory.Transfer", "inventory.StockCount",
     "inventory.LedgerBatch", "inventory.StockMovement", "shipments.Shipment", "shipments.ASN",
@@ -190,12 +197,12 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgs", "0004_auditevent_subject_org_ids"),
+        ("orgs", "0006_auditevent_subject_org_ids"),
         ("api", "0001_initial"),
         ("billing", "0001_initial"),
         ("inventory", "0002_bomline_stockcount_stockcountline_transfer_and_more"),
         ("partnerships", "0003_notifications_and_party_contacts_move_out"),
         ("procurement", "0001_initial"),
-        ("shipments", "0002_sequences"),
+        ("shipments", "0003_evidence_public_ids_and_names"),
     ]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

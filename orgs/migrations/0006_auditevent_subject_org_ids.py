@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0003_partycontact'),
+        ('orgs', '0005_two_factor_policy'),
     ]
 
     operations = [

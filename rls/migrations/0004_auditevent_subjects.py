@@ -24,7 +24,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rls", "0002_reapply_policies"),
-        ("orgs", "0004_auditevent_subject_org_ids"),
+        ("rls", "0003_membership_invitation"),
+        ("orgs", "0006_auditevent_subject_org_ids"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]
