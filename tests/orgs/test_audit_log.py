@@ -32,7 +32,7 @@ AMAZON = "ops@amazon.example"
 SEPHORA = "vmi@sephora.example"
 VITASOURCE = "admin@vitasource.example"
 URL = "/network/audit/"
-PAGE_QUERIES = 14
+PAGE_QUERIES = 15
 EXPORT = "/network/audit/export/"
 
 
@@ -363,7 +363,7 @@ def test_the_page_costs_the_same_queries_for_10_or_50_rows(
     _events_touching_org_003(demo, 60)
     large = {url: count(url) for url in (URL, EXPORT)}
     assert large == small, (small, large)
-    # Session, user, scope, the bell; the count, the rows, one look-up per linked kind.
+    # Session, user, scope, two-factor, the bell; the count, the rows, a look-up per linked kind.
     with django_assert_max_num_queries(PAGE_QUERIES):
         client.get(URL, {"page": "2"})
     with django_assert_max_num_queries(small[EXPORT]):
