@@ -304,6 +304,23 @@ def test_csv_export_follows_the_filters(amazon_receipt, own_adjustment, login):
     assert not _csv(login(AMAZON, c=None), action="stock.adjustment")
 
 
+def test_csv_export_neutralises_formulas(login, demo, scope_of):
+    """A partner that names itself `=2+3 Partner Co` and an object named like a formula reach
+    the audit CSV as text (core.exports.csv_response)."""
+    from orgs.audit import audit
+
+    amazon = demo.org("ORG-101")
+    amazon.name = "=2+3 Partner Co"
+    amazon.save(update_fields=["name"])
+    shipment = _shipment("fba-in-1")
+    shipment.number = "@SUM(A1)"
+    audit(scope=scope_of(AMAZON), action="shipment.receive", target=shipment)
+    rows = _csv(login(DIST), actor="amazon")
+    row = next(r for r in rows if r["action_code"] == "shipment.receive")
+    assert row["object"] == "'@SUM(A1)"
+    assert row["organization"].startswith("ORG-101 =2+3")  # not a leading formula character
+
+
 def test_empty_state(login, demo):
     from django.contrib.auth import get_user_model
 
