@@ -142,6 +142,8 @@ def stock_post(
         action=f"stock.{kind.lower()}",
         target=batch,
         after={"lines": len(postings), "reference": reference, "reason": reason},
+        # Whose stock moved: a partner's receipt shows in the owner's audit log.
+        subject_orgs={p.owner_id for p in postings},
     )
     return batch, True
 

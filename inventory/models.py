@@ -142,6 +142,10 @@ class LedgerBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        # How the audit log names the posting: "Receipt ASN-000123", "Adjustment #147".
+        return f"{self.get_kind_display()} {self.reference or f'#{self.pk}'}"
+
 
 class StockMovementQuerySet(TenantQuerySet):
     def rule(self, scope: Scope) -> StockMovementQuerySet:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .access import Scope
+from .audit import ACTION_LABELS, OBJECT_TYPES
 from .models import (
     OWNING_TYPES,
     Location,
@@ -13,7 +14,7 @@ from .models import (
     Role,
 )
 from .policy import Action, can
-from .selectors import administered_organizations
+from .selectors import AUDIT_SIDES, AuditFilter, administered_organizations
 
 OWNING_CHOICES = [(t.value, t.label) for t in RelationshipType if t in OWNING_TYPES]
 
@@ -180,3 +181,55 @@ class TwoFactorPolicyForm(forms.Form):
         self.network = can(scope, Action.NETWORK_REQUIRE_TWO_FACTOR, organization)
         if not self.network:
             del self.fields["require_network"]
+
+
+class AuditLogFilterForm(forms.Form):
+    """The audit log's filters (GET). Text is cut to size, never refused; a date that is not
+    one, or a range that ends before it starts, is listed as an error (the page answers 400
+    and applies the valid parts)."""
+
+    actor = forms.CharField(required=False, label="Who", max_length=1000)
+    side = forms.ChoiceField(required=False, label="Acting side", choices=AUDIT_SIDES.items())
+    type = forms.ChoiceField(required=False, label="Object")
+    action = forms.ChoiceField(required=False, label="Action")
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(required=False, label="Object name or number", max_length=1000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        by_label = sorted(OBJECT_TYPES.items(), key=lambda item: item[1])
+        self.fields["type"].choices = [("", "Any object"), *by_label]
+        actions = sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+        self.fields["action"].choices = [("", "Any action"), *actions]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+    def audit_filter(self) -> AuditFilter:
+        """The valid parts of the query (call after `is_valid()`)."""
+        data = getattr(self, "cleaned_data", {})
+        return AuditFilter(
+            actor=str(data.get("actor") or "").strip()[:100],
+            side=data.get("side") or "",
+            object_type=data.get("type") or "",
+            action=data.get("action") or "",
+            start=data.get("start"),
+            end=data.get("end") if "end" not in self.errors else None,
+            text=str(data.get("q") or "").strip()[:100],
+        )
+
+    def error_list(self) -> list[str]:
+        return [
+            f"{self.fields[name].label}: {message}" if name in self.fields else message
+            for name, errors in self.errors.items()
+            for message in errors
+        ]

@@ -94,6 +94,8 @@ class Action(StrEnum):
     API_TOKEN_CREATE = "api_token.create"
     API_TOKEN_REVOKE = "api_token.revoke"
     NOTIFICATION_PREFERENCES_SET = "notification.preferences_set"
+    # A read, decided here like the writes: who opens the organization's audit log.
+    AUDIT_LOG_VIEW = "audit_log.view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +299,10 @@ POLICY: dict[Action, Rule] = {
     # Revoking stays possible after a downgrade.
     Action.API_TOKEN_REVOKE: Rule(
         None, own_org_admin, "Only an organization admin manages API tokens."
+    ),
+    # On every plan: what partners and the root did to the organization's data.
+    Action.AUDIT_LOG_VIEW: Rule(
+        None, own_org_admin, "Only an organization's admins read its audit log."
     ),
 }
 assert set(POLICY) == set(Action), "every action has exactly one row"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from core.enums import PartnershipStatus
 
 from .access import Scope
+from .audit import ACTOR_ONLY_FIELDS, action_label, object_type_label
 from .models import (
     OWNING_TYPES,
+    AuditEvent,
     Location,
     Membership,
     MembershipInvitation,
@@ -230,4 +237,200 @@ def unscoped_locations_in_use(operator_id: int) -> int:
         Location.objects.filter(operator_id=operator_id, is_active=True)
         .exclude(pk__in=hosted)
         .count()
+    )
+
+
+# --- the audit log -----------------------------------------------------------------------------
+#
+# An organization's admins read what their organizations did and what anyone did to their
+# data (AuditEvent.objects.visible_to: the acting org or a subject org is administered by the
+# viewer). A page costs a fixed number of queries: the capped count, the rows (actor and acting
+# org joined), and one query per linkable kind of object on the page to know which objects the
+# viewer may open.
+
+AUDIT_SIDES = {
+    "": "Anyone",
+    "ours": "Your organizations",
+    "others": "Partners and the network root",
+}
+
+# Where an event's object opens, by its kind (a URL name taking the object's public id).
+AUDIT_LINKS: dict[str, str] = {
+    "orgs.organization": "orgs:organization_detail",
+    "orgs.location": "orgs:location_detail",
+    "orgs.party": "orgs:party_detail",
+    "orgs.membership": "orgs:member_edit",
+    "partnerships.partnership": "partnerships:partnership_detail",
+    "inventory.product": "inventory:product_detail",
+    "inventory.transfer": "inventory:transfer_detail",
+    "inventory.stockcount": "inventory:count_detail",
+    "shipments.shipment": "shipments:shipment_detail",
+    "shipments.asn": "shipments:asn_detail",
+    "shipments.discrepancycase": "shipments:case_detail",
+    "procurement.purchaseorder": "procurement:purchase_order_detail",
+    "billing.checkout": "billing:checkout",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor: str = ""  # a person's name or email, or an organization's code or name
+    side: str = ""  # AUDIT_SIDES
+    object_type: str = ""  # a target_type (orgs.audit.OBJECT_TYPES)
+    action: str = ""  # an action code (orgs.audit.ACTION_LABELS)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    text: str = ""  # the object: its name or number, or its id
+
+
+def audit_events(scope: Scope, f: AuditFilter) -> QuerySet[AuditEvent]:
+    """The events the viewer's audit log lists, newest first, filtered."""
+    rows = AuditEvent.objects.visible_to(scope).select_related("actor", "acting_org")
+    if f.actor:
+        rows = rows.filter(
+            Q(actor__email__icontains=f.actor)
+            | Q(actor__full_name__icontains=f.actor)
+            | Q(acting_org__code__iexact=f.actor)
+            | Q(acting_org__name__icontains=f.actor)
+        )
+    if f.side == "ours":
+        rows = rows.filter(acting_org_id__in=scope.org_ids)
+    elif f.side == "others":
+        rows = rows.exclude(acting_org_id__in=scope.org_ids).exclude(acting_org_id=None)
+    if f.object_type:
+        rows = rows.filter(target_type=f.object_type)
+    if f.action:
+        rows = rows.filter(action=f.action)
+    tz = timezone.get_current_timezone()
+    if f.start:
+        rows = rows.filter(created_at__gte=dt.datetime.combine(f.start, dt.time.min, tz))
+    if f.end:
+        next_day = f.end + dt.timedelta(days=1)
+        rows = rows.filter(created_at__lt=dt.datetime.combine(next_day, dt.time.min, tz))
+    if f.text:
+        rows = rows.filter(Q(target_repr__icontains=f.text) | Q(target_id=f.text.lower()))
+    return rows.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One line of the audit log, as the viewer reads it."""
+
+    when: dt.datetime
+    person: str
+    person_email: str  # only for people of the viewer's own organizations
+    organization: str  # the acting organization ("" when the viewer may not see it)
+    side: str  # "yours", "partner", "network root", "staff", "system"
+    action: str
+    action_code: str
+    object_type: str
+    object_label: str
+    url: str
+    changes: tuple[str, ...]
+
+
+def audit_side(scope: Scope, event: AuditEvent) -> str:
+    """Who acted, relative to the viewer."""
+    actor = event.actor
+    if actor is not None and actor.is_superuser:
+        return "staff"
+    if event.acting_org_id is None:
+        return "staff" if actor is not None else "system"
+    if event.acting_org_id in scope.org_ids:
+        return "yours"
+    if event.acting_org_id == scope.root_org_id:
+        return "network root"
+    return "partner"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value) or "—"
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def audit_change_summary(
+    before: dict | None, after: dict | None, *, hidden: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """`field: before → after` per field the event recorded (`field: value` for a value that
+    had no before), in the order recorded; `hidden` fields are left out."""
+    before, after = before or {}, after or {}
+    keys = [k for k in [*before, *(k for k in after if k not in before)] if k not in hidden]
+    out = []
+    for key in keys:
+        label = key.replace("_", " ")
+        if key in before and key in after:
+            out.append(f"{label}: {_shown(before[key])} → {_shown(after[key])}")
+        elif key in after:
+            out.append(f"{label}: {_shown(after[key])}")
+        else:
+            out.append(f"{label}: was {_shown(before[key])}")
+    return tuple(out)
+
+
+def _visible_targets(scope: Scope, events: list[AuditEvent]) -> set[tuple[str, str]]:
+    """(kind, public id) of the page's objects the viewer may open: one query per kind of
+    object on the page, whatever the number of rows. The models are found by label: the audit
+    log names objects of apps above this one."""
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for event in events:
+        if event.target_type in AUDIT_LINKS:
+            try:
+                wanted[event.target_type].add(uuid.UUID(event.target_id))
+            except ValueError:
+                continue
+    visible: set[tuple[str, str]] = set()
+    for label, ids in wanted.items():
+        model = apps.get_model(label)
+        found = model.objects.visible_to(scope).filter(public_id__in=ids)
+        visible |= {(label, str(pid)) for pid in found.values_list("public_id", flat=True)}
+    return visible
+
+
+def audit_rows(scope: Scope, events: Iterable[AuditEvent]) -> list[AuditRow]:
+    """The page's events as the viewer reads them, each object linked when the viewer may
+    open it."""
+    events = list(events)
+    visible = _visible_targets(scope, events)
+    return [_audit_row(scope, event, visible) for event in events]
+
+
+def audit_row(scope: Scope, event: AuditEvent) -> AuditRow:
+    """One event without a link (the CSV export, row by row)."""
+    return _audit_row(scope, event, set())
+
+
+def _audit_row(scope: Scope, event: AuditEvent, visible: set[tuple[str, str]]) -> AuditRow:
+    side = audit_side(scope, event)
+    actor = event.actor
+    own = event.acting_org_id is not None and event.acting_org_id in scope.org_ids
+    org = event.acting_org
+    url = ""
+    if (event.target_type, event.target_id) in visible:
+        url = reverse(AUDIT_LINKS[event.target_type], args=[event.target_id])
+    administers_actor = (
+        event.acting_org_id is not None and event.acting_org_id in scope.administered_org_ids
+    )
+    return AuditRow(
+        when=event.created_at,
+        person=(actor.full_name or actor.email) if actor else "",
+        person_email=actor.email if actor is not None and own else "",
+        organization=f"{org.code} {org.name}" if org is not None else "",
+        side=side,
+        action=action_label(event.action),
+        action_code=event.action,
+        object_type=object_type_label(event.target_type),
+        object_label=event.target_repr,
+        url=url,
+        changes=audit_change_summary(
+            event.before,
+            event.after,
+            hidden=frozenset() if administers_actor else ACTOR_ONLY_FIELDS,
+        ),
     )

@@ -22,6 +22,8 @@ urlpatterns = [
         name="organization_add_child",
     ),
     path("network/members/<uuid:public_id>/", views.member_edit, name="member_edit"),
+    path("network/audit/", views.audit_log, name="audit_log"),
+    path("network/audit/export/", views.audit_log_export, name="audit_log_export"),
     path(
         "network/member-invitations/<uuid:public_id>/<str:action>/",
         views.member_invitation_action,

@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.entitlements import Feature, require_feature
+from core.exports import csv_response
 from core.forms import add_service_error, error_text, render_form
 from core.paging import paginate
 from core.throttle import INVITATION_LINK, throttled_page
@@ -17,6 +19,7 @@ from core.throttle import INVITATION_LINK, throttled_page
 from . import selectors
 from .decorators import admin_view, scoped_view
 from .forms import (
+    AuditLogFilterForm,
     ChildOrganizationForm,
     JoinNewAccountForm,
     LocationForm,
@@ -455,3 +458,75 @@ def party_detail(request, public_id):
             "can_invite": can(scope, Action.INVITATION_SEND),
         },
     )
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+AUDIT_EXPORT_CAP = 100_000
+AUDIT_CSV_HEADER = [
+    "when",
+    "person",
+    "person_email",
+    "organization",
+    "side",
+    "action",
+    "action_code",
+    "object_type",
+    "object",
+    "changes",
+]
+
+
+def _audit_filter(request) -> tuple[AuditLogFilterForm, selectors.AuditFilter, list[str]]:
+    form = AuditLogFilterForm(request.GET)
+    form.is_valid()
+    return form, form.audit_filter(), form.error_list()
+
+
+@scoped_view
+def audit_log(request):
+    """Who did what to the organization's data and settings: its own people, its partners and
+    the network root. Admins only (orgs/policy.py, AUDIT_LOG_VIEW)."""
+    scope = request.scope
+    require(scope, Action.AUDIT_LOG_VIEW)
+    form, audit_filter, errors = _audit_filter(request)
+    page = paginate(request, selectors.audit_events(scope, audit_filter))
+    context = {
+        "form": form,
+        "errors": errors,
+        "page": page,
+        "rows": selectors.audit_rows(scope, page.object_list),
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "query_string": request.GET.urlencode(),
+    }
+    return render(request, "orgs/audit_log.html", context, status=400 if errors else 200)
+
+
+@scoped_view
+def audit_log_export(request):
+    """The filtered audit log as CSV, streamed (at most AUDIT_EXPORT_CAP rows)."""
+    scope = request.scope
+    require(scope, Action.AUDIT_LOG_VIEW)
+    _form, audit_filter, errors = _audit_filter(request)
+    if errors:
+        return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+    events = selectors.audit_events(scope, audit_filter)[:AUDIT_EXPORT_CAP]
+
+    def lines():
+        for event in events.iterator(chunk_size=1000):
+            row = selectors.audit_row(scope, event)
+            yield [
+                row.when.isoformat(),
+                row.person,
+                row.person_email,
+                row.organization,
+                row.side,
+                row.action,
+                row.action_code,
+                row.object_type,
+                row.object_label,
+                "; ".join(row.changes),
+            ]
+
+    filename = f"audit-log-{scope.org_code}-{timezone.localdate():%Y-%m-%d}.csv"
+    return csv_response(filename, AUDIT_CSV_HEADER, lines(), stream=True)

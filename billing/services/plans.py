@@ -179,6 +179,8 @@ def organization_change_plan(
     if after == before and (subscription is None or subscription.plan == plan):
         return None
 
+    # The network billed before the change: its admins see the change in their audit log too.
+    payer_before = subscription.payer_id if subscription is not None else None
     _apply_to_organization(org, after)
     _apply_to_subscription(org, subscription, plan=plan, payer=payer)
     change = _record(
@@ -187,6 +189,7 @@ def organization_change_plan(
         before=before,
         after=after,
         payer=payer,
+        payer_before=payer_before,
         source=source,
         reason=reason[:300],
         at=at or timezone.now(),
@@ -311,6 +314,7 @@ def _record(
     source: str,
     reason: str,
     at: datetime,
+    payer_before: int | None = None,
 ) -> PlanChange:
     """The history row the metrics read (a SELF-PAY org bills no network) and the audit entry."""
     self_pay = after.billing_mode == BillingMode.SELF_PAY
@@ -337,6 +341,8 @@ def _record(
         before=before.as_dict(),
         after={**after.as_dict(), "source": source, "reason": reason},
         acting_org_id=None if scope and scope.org_id else org.pk,
+        # The organization, and the networks whose consolidated bill carries it (before, after).
+        subject_orgs=(payer, payer_before),
     )
     return change
 

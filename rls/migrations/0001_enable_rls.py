@@ -5,14 +5,14 @@ A new tenant table needs an entry in rls/policies.py and a migration like this o
 
 from django.db import migrations
 
-from rls.policies import FUNCTIONS, POLICIES, disable_sql, enable_sql
+from rls.policies import FUNCTIONS, POLICIES, apply_sql, disable_sql
 
 
 def forwards(apps, schema_editor):
     with schema_editor.connection.cursor() as cur:
         cur.execute(FUNCTIONS)
         for table, using in POLICIES.items():
-            cur.execute(enable_sql(table, using))
+            apply_sql(cur, table, using)
 
 
 def backwards(apps, schema_editor):

@@ -4,13 +4,13 @@ POLICY IF EXISTS; CREATE POLICY), so a change to rls/policies.py ships as a migr
 
 from django.db import migrations
 
-from rls.policies import POLICIES, enable_sql
+from rls.policies import POLICIES, apply_sql
 
 
 def forwards(apps, schema_editor):
     with schema_editor.connection.cursor() as cur:
         for table, using in POLICIES.items():
-            cur.execute(enable_sql(table, using))
+            apply_sql(cur, table, using)
 
 
 class Migration(migrations.Migration):

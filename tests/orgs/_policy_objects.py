@@ -154,4 +154,5 @@ OBJECTS = {
     Action.API_TOKEN_CREATE: lambda: None,
     Action.API_TOKEN_REVOKE: lambda: None,
     Action.NOTIFICATION_PREFERENCES_SET: lambda: None,
+    Action.AUDIT_LOG_VIEW: lambda: None,
 }

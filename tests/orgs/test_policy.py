@@ -84,6 +84,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.API_TOKEN_CREATE: {SUPER, DIST, MFG, MEDSUPPLY},
     Action.API_TOKEN_REVOKE: ADMINS,
     Action.NOTIFICATION_PREFERENCES_SET: set(PERSONAS),
+    Action.AUDIT_LOG_VIEW: ADMINS,
 }
 
 
