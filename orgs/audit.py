@@ -165,6 +165,8 @@ SUBJECTS: dict[str, Callable[[Any], Iterable[int | None]]] = {
     "billing.subscription": _paths("organization_id", "payer_id"),
     "billing.checkout": _paths("organization_id"),
     "billing.planoverride": _paths("organization_id"),
+    # The requesting partner and the network root whose bill it would raise.
+    "billing.sponsoredupgraderequest": _paths("organization_id", "network_id"),
     "api.apitoken": _paths("organization_id"),
     # A person's own settings (notification preferences) touch no organization's data.
     "accounts.user": _paths(),
@@ -216,6 +218,10 @@ ACTION_LABELS: dict[str, str] = {
     "billing.payment_recovered": "Payment recovered",
     "billing.plan_change": "Changed the plan",
     "billing.plan_override": "Overrode the plan (staff)",
+    "billing.sponsored_upgrade_approve": "Approved a sponsored upgrade",
+    "billing.sponsored_upgrade_cancel": "Withdrew a sponsored upgrade request",
+    "billing.sponsored_upgrade_decline": "Declined a sponsored upgrade",
+    "billing.sponsored_upgrade_request": "Asked the network to sponsor an upgrade",
     "count.create": "Started a stock count",
     "count.post": "Posted a stock count",
     "count.record": "Recorded counted quantities",
@@ -293,6 +299,7 @@ OBJECT_TYPES: dict[str, str] = {
     "api.apitoken": "API token",
     "billing.checkout": "Checkout",
     "billing.planoverride": "Plan override",
+    "billing.sponsoredupgraderequest": "Sponsored upgrade request",
     "billing.subscription": "Subscription",
     "inventory.ledgerbatch": "Stock movement",
     "inventory.product": "Product",
