@@ -51,6 +51,20 @@ def _run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_simulated_checkout_exists_only_in_the_demo():
+    """Payments fail closed: production settings without a Stripe key offer no checkout at all;
+    the local demo (DEMO=1, as `make run` sets it) sells plans through the labelled simulation,
+    and an explicit BILLING_SIMULATED_CHECKOUT=0 wins over the demo."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.BILLING_SIMULATED_CHECKOUT)"
+    )
+    assert _run(code, _production_env()).stdout.strip() == "False"
+    assert _run(code, _production_env(DEMO="1")).stdout.strip() == "True"
+    demo_off = _production_env(DEMO="1", BILLING_SIMULATED_CHECKOUT="0")
+    assert _run(code, demo_off).stdout.strip() == "False"
+
+
 def test_check_deploy_is_clean_under_production_settings():
     result = _run(CHECK_DEPLOY, _production_env())
     assert result.returncode == 0, result.stdout + result.stderr

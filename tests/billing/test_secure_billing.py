@@ -90,19 +90,6 @@ def test_a_simulated_checkout_cannot_be_confirmed_once_the_simulation_is_off(
     assert _org("ORG-101").plan_tier == "FREE"
 
 
-def test_the_demo_command_switches_the_simulation_on(monkeypatch, settings):
-    from django.core.management import call_command
-
-    settings.BILLING_SIMULATED_CHECKOUT = False
-    monkeypatch.delenv("BILLING_SIMULATED_CHECKOUT", raising=False)
-    monkeypatch.setenv("RUN_MAIN", "true")  # skip migrate and seed: only the settings matter
-    from orgs.management.commands import serve_demo
-
-    monkeypatch.setattr(serve_demo, "call_command", lambda *a, **k: None)
-    call_command("serve_demo")
-    assert settings.BILLING_SIMULATED_CHECKOUT is True
-
-
 # --- sponsored upgrades ---------------------------------------------------------------------------
 
 
