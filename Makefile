@@ -43,8 +43,9 @@ seed: db
 	$(PY) manage.py seed_demo
 
 # One Python process owns the embedded PostgreSQL for the whole session, so Ctrl-C stops both.
+# Emailed links (invitations, shipments) point where this server answers unless SITE_URL is set.
 run: venv
-	$(PY) manage.py serve_demo --host $(HOST) --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py serve_demo --host $(HOST) --port $(PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

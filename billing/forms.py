@@ -22,16 +22,9 @@ class SponsoredUpgradeForm(forms.Form):
     """A partner asks its network root to pay for an upgrade (approved by the root)."""
 
     plan = forms.ChoiceField(choices=[(PlanTier.PRO, "PRO"), (PlanTier.ENTERPRISE, "ENTERPRISE")])
-    billing_mode = forms.ChoiceField(
-        choices=[(BillingMode.ADD_ON, "ADD-ON"), (BillingMode.INCLUDED, "INCLUDED")],
-        required=False,
-    )
     extra_location_addons = forms.IntegerField(min_value=0, max_value=50, required=False)
     advanced_forecasting_addon = forms.BooleanField(required=False)
     message = forms.CharField(max_length=300, required=False)
-
-    def clean_billing_mode(self):
-        return self.cleaned_data.get("billing_mode") or BillingMode.ADD_ON
 
     def clean_extra_location_addons(self):
         return self.cleaned_data.get("extra_location_addons") or 0

@@ -51,6 +51,11 @@ def _balances_context(scope: Scope | None, postings: Sequence[Posting]):
     return bypass(reason="ledger: posting into another owner's balances (checked by the caller)")
 
 
+# StockBalance.quantity is numeric(14, 3): a posting that would leave more than this on hand is
+# bad input (a typo of extra digits), refused with a message instead of a database overflow.
+MAX_BALANCE = Decimal("99999999999.999")
+
+
 def _post_group(
     batch: LedgerBatch,
     group: list[Posting],
@@ -70,6 +75,11 @@ def _post_group(
             f"Not enough stock: {balance.quantity.normalize():f} on hand"
             f"{f' in lot {first.lot}' if first.lot else ''}, "
             f"{(-net).normalize():f} requested."
+        )
+    if abs(new_quantity) > MAX_BALANCE:
+        raise ValidationError(
+            f"That would leave {new_quantity.normalize():,f} on hand, more than a balance can hold "
+            f"({MAX_BALANCE:,f}). Check the quantity."
         )
     if net:
         unscoped_balance_add(balance, net, when)

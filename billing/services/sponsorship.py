@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import (
-    SPONSORED_MODES,
     PlanChangeSource,
     SponsoredUpgradeRequest,
     SponsoredUpgradeStatus,
@@ -90,8 +89,13 @@ def sponsored_upgrade_request(
     """An admin of the active organization asks its network root to pay for an upgrade."""
     policy.require(scope, policy.Action.ORGANIZATION_CHANGE_PLAN)
     org = Organization.objects.visible_to(scope).get(pk=scope.org_id)
-    if billing_mode not in SPONSORED_MODES:
-        raise ValidationError("A sponsored upgrade is billed as ADD_ON or INCLUDED.")
+    # The partner asks to be billed as an add-on; only the root may cover a plan at no charge
+    # (INCLUDED), through its own billing-mode change, never through a partner's request.
+    if billing_mode != BillingMode.ADD_ON:
+        raise ValidationError(
+            "A sponsored upgrade is billed as an add-on; only your network's admins can include "
+            "a plan at no charge."
+        )
     network = _refuse_when_not_sponsorable(org, network_root_for(org))
     extra, forecasting = purchase_validate(
         org,

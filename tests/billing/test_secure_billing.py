@@ -309,3 +309,20 @@ def test_root_mode_change_asks_for_confirmation_and_notifies(
         assert _kinds(email, NotificationKind.PLAN_CHANGED) == ["ORG-301 is now on the FREE plan"]
         (mail,) = [m for m in mailoutbox if email in m.to]
         assert "Billing mode set to FREE by ORG-001" in mail.body
+
+
+def test_a_partner_cannot_ask_for_a_plan_at_no_charge(clients, scope_of):
+    """Found by a tenant-style attack: Sephora posted `billing_mode=INCLUDED` (the page only
+    offers ADD-ON); the root's review page then read "$1,446/mo → $1,446/mo" and one approval
+    made Sephora PRO for $0. A partner's request is always an add-on on the network's bill."""
+    sephora = clients("vmi@sephora.example")
+    r = sephora.post("/billing/requests/", {"plan": "PRO", "billing_mode": "INCLUDED"})
+    assert r.status_code == 302
+    upgrade = SponsoredUpgradeRequest.objects.get(organization__code="ORG-102")
+    assert upgrade.billing_mode == "ADD_ON"
+    review = clients(ROOT).get(f"/billing/requests/{upgrade.public_id}/").content.decode()
+    assert "$1,446/mo → $1,446/mo" not in review
+    with pytest.raises(ValidationError, match="only your network's admins"):
+        sponsorship.sponsored_upgrade_request(
+            scope=scope_of("vmi@sephora.example"), plan="ENTERPRISE", billing_mode="INCLUDED"
+        )

@@ -89,6 +89,26 @@ def test_adjustment_bad_input(login, w, serum, changes, message):
     assert _counts() == before
 
 
+def test_an_adjustment_that_would_overflow_the_balance_is_refused(login, w, serum):
+    """Found by a tenant-style attack: the third +99,999,999,999.999 adjustment pushed on-hand past
+    numeric(14, 3) and answered 500 (numeric field overflow). It is a 400 with the figure."""
+    StockBalance.objects.filter(product=serum, location=w.here).update(quantity="99999999990.000")
+    before = _counts()
+    data = {
+        "location": w.here.code,
+        "product": serum.public_id,
+        "quantity": "99999999999.999",
+        "reason_code": "FOUND",
+        "lot": "SER-L1",
+        "expiry": "2030-01-31",
+        "key": "overflow-1",
+    }
+    r = login().post("/inventory/adjust/", data)
+    assert r.status_code == 400
+    assert "more than a balance can hold" in r.content.decode()
+    assert _counts() == before
+
+
 def test_wrong_expiry_for_a_known_lot_is_refused(login, w, serum):
     lot = StockBalance.objects.filter(product=serum, location=w.here).first()
     before = _counts()
