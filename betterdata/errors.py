@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.shortcuts import render
 
 
@@ -11,7 +12,30 @@ def forbidden(request, exception=None):
 
 
 def bad_request(request, exception=None):
+    # The API speaks problem+json even when the request never reached its views (a NUL in the
+    # query string, a bad Host header).
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "type": "about:blank",
+                "title": "Bad request",
+                "status": 400,
+                "detail": str(exception) if exception else "The request was malformed.",
+            },
+            status=400,
+            content_type="application/problem+json",
+        )
     return render(request, "errors/400.html", status=400)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: our own 403 page, not Django's (which hints at DEBUG and carries an
+    inline style the CSP refuses). The usual cause is a form left open past its session."""
+    message = (
+        "This form has expired or was sent from another site. Go back, reload the page and "
+        "try again."
+    )
+    return render(request, "errors/403.html", {"message": message}, status=403)
 
 
 def server_error(request):

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: every response carries the CSP and frame headers, including the
+    # 400 for a bad Host or a NUL in the query string that the middleware below answer.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,8 +82,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "betterdata.middleware.ScopeMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "betterdata.urls"
+CSRF_FAILURE_VIEW = "betterdata.errors.csrf_failure"
 WSGI_APPLICATION = "betterdata.wsgi.application"
 
 TEMPLATES = [

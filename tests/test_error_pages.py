@@ -87,3 +87,40 @@ def test_403_and_400_show_the_plain_pages(signed_in):
     html = bad.content.decode()
     assert bad.status_code == 400 and "Bad request" in html
     assert "tampered input detail" not in html and "Traceback" not in html
+
+
+# --- found by a tenant-style attack ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, extra",
+    [
+        ("/products/?q=%00", {}),
+        ("/accounts/login/?next=%00", {}),
+        ("/accounts/login/", {"HTTP_HOST": "127.0.0.1:8122, evil"}),
+    ],
+)
+def test_early_400s_carry_the_security_headers(path, extra):
+    """A NUL in the query string or a bad Host is answered before the views; those 400 pages
+    lacked the CSP and X-Frame-Options that every other response carries."""
+    r = Client().get(path, **extra)
+    assert r.status_code == 400
+    assert "default-src 'self'" in r["Content-Security-Policy"]
+    assert r["X-Frame-Options"] == "DENY"
+
+
+def test_an_api_400_before_the_views_is_problem_json():
+    r = Client().get("/api/v1/stock/?location=%00")
+    assert r.status_code == 400
+    assert r["Content-Type"] == "application/problem+json"
+    assert r.json()["status"] == 400
+
+
+def test_a_csrf_failure_is_our_own_403_page():
+    """Django's CSRF page hints at DEBUG=True and carries an inline style the CSP refuses."""
+    client = Client(enforce_csrf_checks=True)
+    logged_in(client, admin_of(OrganizationFactory()))
+    r = client.post("/accounts/profile/", {"full_name": "x"})
+    assert r.status_code == 403
+    body = r.content.decode()
+    assert "This form has expired" in body and "DEBUG" not in body and "<style" not in body

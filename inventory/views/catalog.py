@@ -46,7 +46,8 @@ def _product(request: HttpRequest, public_id: str) -> Product:
 def product_image(request: HttpRequest, public_id: str) -> HttpResponse:
     """The product's image, to whoever may see the product (never from MEDIA_URL)."""
     product = _product(request, public_id)
-    return file_download(product.image, original_name=f"{product.sku}", allowed=IMAGES, inline=True)
+    # An attachment like every stored upload: an <img> still shows it, opening the URL saves it.
+    return file_download(product.image, original_name=f"{product.sku}", allowed=IMAGES)
 
 
 @scoped_view

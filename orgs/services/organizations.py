@@ -89,6 +89,18 @@ def organization_create_child(
     name = name.strip()
     if not name:
         raise ValidationError("Enter a name.")
+    org, rel = _unscoped_create_child(parent, name, org_type, relationship_type)
+    audit(scope=scope, action="organization.create", target=org, after={"parent": parent.code})
+    audit(scope=scope, action="relationship.create", target=rel, after={"type": relationship_type})
+    return org
+
+
+@bypass(reason="a new child organization: not in the admin's subtree until it is linked")
+def _unscoped_create_child(
+    parent: Organization, name: str, org_type: str, relationship_type: str
+) -> tuple[Organization, OrganizationRelationship]:
+    # The caller has checked ORGANIZATION_LINK on the parent. Row-level security would refuse
+    # the new row (INSERT ... RETURNING must see it, and it joins the subtree only once linked).
     plan = PlanTier.ENTERPRISE
     org = Organization.objects.create(
         code=next_code(ORGANIZATION_CODE),
@@ -100,9 +112,7 @@ def organization_create_child(
         or BillingMode.INCLUDED,
     )
     rel = OrganizationRelationship.objects.create(parent=parent, child=org, type=relationship_type)
-    audit(scope=scope, action="organization.create", target=org, after={"parent": parent.code})
-    audit(scope=scope, action="relationship.create", target=rel, after={"type": relationship_type})
-    return org
+    return org, rel
 
 
 @transaction.atomic

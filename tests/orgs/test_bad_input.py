@@ -166,6 +166,26 @@ def test_add_child_org_rejects_bad_input(data, message, login, net):
     assert counts() == before
 
 
+@pytest.mark.parametrize("relationship_type", ["SUBSIDIARY", "BRANCH"])
+def test_add_child_org_creates_it(relationship_type, login, net):
+    """Found by a tenant-style attack: every valid "add subsidiary/branch" answered 500, because
+    the new organization row is not yet in the admin's subtree when it is inserted (row-level
+    security refused the INSERT ... RETURNING). The admin gets the new org, under the parent."""
+    from orgs.models import Organization, OrganizationRelationship
+
+    data = {"name": "Normal Branch", "org_type": "DISTRIBUTOR"}
+    response = login("super").post(
+        f"/network/orgs/{net.root.public_id}/add/",
+        data | {"relationship_type": relationship_type},
+    )
+    assert response.status_code == 302
+    created = Organization.objects.get(name="Normal Branch")
+    assert OrganizationRelationship.objects.filter(
+        parent=net.root, child=created, type=relationship_type
+    ).exists()
+    assert "Normal Branch" in login("super").get("/network/").content.decode()
+
+
 def test_relationship_that_would_create_a_cycle_is_refused(login, net):
     before = counts()
     response = login("super").post(

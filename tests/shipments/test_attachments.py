@@ -270,6 +270,8 @@ def test_product_images_go_only_to_those_who_see_the_product(net, login, media):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Found by a tenant-style attack: it was served inline; every stored upload is an attachment.
+    assert response["Content-Disposition"].startswith("attachment;")
     assert login(net.stranger_admin).get(f"/products/{product.public_id}/image/").status_code == 404
     assert login(net.admin).get(f"/media/{product.image.name}").status_code == 404
 
