@@ -33,7 +33,6 @@ class ReauthForm(forms.Form):
     )
 
 
-
 class DisableTwoFactorForm(ReauthForm):
     def clean(self):
         data = super().clean()

@@ -33,7 +33,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-
 USERNAME_MAX = 255  # axes' AccessAttempt.username
 
 
