@@ -17,7 +17,9 @@ class CodeForm(forms.Form):
     )
 
 
-class DisableTwoFactorForm(forms.Form):
+class ReauthForm(forms.Form):
+    """The password or a current code, asked before a change to two-factor sign-in."""
+
     password = forms.CharField(
         required=False,
         label="Your password",
@@ -30,6 +32,8 @@ class DisableTwoFactorForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
 
+
+class DisableTwoFactorForm(ReauthForm):
     def clean(self):
         data = super().clean()
         if not data.get("password") and not data.get("code"):

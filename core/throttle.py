@@ -50,7 +50,8 @@ def _address(request: HttpRequest) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FailureThrottle:
-    """At most `limit` failures per client address per `minutes`-long window.
+    """At most `limit` failures per client address (or, with `per="user"`, per signed-in user)
+    per `minutes`-long window.
 
     django-ratelimit counts the failures (a fixed window per address); the failure that reaches
     the limit stores a block marker for the address, lasting `minutes`, so checking a request
@@ -59,13 +60,19 @@ class FailureThrottle:
     group: str
     limit: int
     minutes: int
+    per: str = "address"  # or "user": the signed-in user's own count, whatever the address
+
+    def _subject(self, request: HttpRequest) -> str:
+        if self.per == "user":
+            return f"user:{request.user.pk}"
+        return _address(request)
 
     @property
     def rate(self) -> str:
         return f"{self.limit}/{self.minutes}m"
 
     def _marker(self, request: HttpRequest) -> str:
-        return f"{self.group}:blocked:{_address(request)}"
+        return f"{self.group}:blocked:{self._subject(request)}"
 
     def retry_after(self, request: HttpRequest) -> int | None:
         """Seconds until this address may try again, or None when it is not throttled."""
@@ -76,7 +83,8 @@ class FailureThrottle:
         return left if left > 0 else None
 
     def record_failure(self, request: HttpRequest) -> None:
-        usage = get_usage(request, group=self.group, key="ip", rate=self.rate, increment=True)
+        key = "user" if self.per == "user" else "ip"
+        usage = get_usage(request, group=self.group, key=key, rate=self.rate, increment=True)
         if usage is None or (usage["count"] < self.limit and not usage["should_limit"]):
             return
         # At the limit (or the counter could not be read, count 0 and should_limit: closed).
@@ -87,7 +95,7 @@ class FailureThrottle:
         logger.warning(
             "%s: %s blocked for %d min after %s failures",
             self.group,
-            _address(request),
+            self._subject(request),
             self.minutes,
             usage["count"],
         )
@@ -97,6 +105,9 @@ class FailureThrottle:
 PASSWORD_RESET_LINK = FailureThrottle("throttle:password-reset-link", limit=10, minutes=15)
 INVITATION_LINK = FailureThrottle("throttle:invitation-link", limit=10, minutes=15)
 API_TOKEN = FailureThrottle("throttle:api-token", limit=20, minutes=15)
+# Wrong passwords or codes on the two-factor management steps (turn off, new app, new backup
+# codes), per signed-in user: a session holder cannot guess the password there.
+TWO_FACTOR_CHECK = FailureThrottle("throttle:two-factor-check", limit=5, minutes=15, per="user")
 
 
 def retry_minutes(seconds: int) -> int:

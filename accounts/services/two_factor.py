@@ -4,7 +4,8 @@ off. The devices are django-otp's; every change is audited on the user.
 
 Checking a code is deliberately not one transaction with the caller: django-otp's throttle
 (an exponential delay after each wrong code, kept on the device row) must be saved even when
-the code is refused, so `code_check` lets `django_otp.verify_token` commit on its own.
+the code is refused, so `code_check` lets `django_otp.verify_token` commit on its own (and so
+do the services that re-authenticate with a code first: `reauthenticate`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class CodeRefused(ValidationError):
         self.retry_at = retry_at
 
 
+class ReauthRefused(ValidationError):
+    """The password or current code asked before a change to two-factor sign-in was wrong (or
+    missing: `guessed` is False then, and it is not counted as a guess)."""
+
+    def __init__(self, message: str, guessed: bool = True):
+        super().__init__(message)
+        self.guessed = guessed
+
+
 def normalise(code: str) -> str:
     """What a person types, as the devices store it: no spaces or dashes, lower case."""
     return re.sub(r"[\s-]", "", code or "").lower()
@@ -80,12 +90,33 @@ def code_check(*, user: User, code: str) -> Device:
     return _check(user, backup_device(user), code)
 
 
-@transaction.atomic
-def two_factor_begin(*, user: User) -> TOTPDevice:
+def reauthenticate(*, user: User, password: str = "", code: str = "", to: str) -> None:
+    """The person proves it is them again (the password, or a current code from the app or a
+    backup code, which is then used up) before changing two-factor sign-in. Raises
+    ReauthRefused, or CodeRefused for a wrong code; the caller throttles the failures."""
+    if code:
+        try:
+            code_check(user=user, code=code)
+        except CodeRefused as exc:
+            raise ReauthRefused(" ".join(exc.messages)) from exc
+        return
+    message = f"Enter your password or a current code {to}."
+    if not password:
+        raise ReauthRefused(message, guessed=False)
+    if not user.check_password(password):
+        log.warning("two-factor: wrong password for user %s (re-authentication)", user.pk)
+        raise ReauthRefused(message)
+
+
+def two_factor_begin(*, user: User, password: str = "", code: str = "") -> TOTPDevice:
     """A new secret to scan, not yet in force: any earlier unfinished set-up is dropped. An app
-    already in force stays so until the new one is confirmed (replacing a lost phone)."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+    already in force stays so until the new one is confirmed (replacing a lost phone); replacing
+    it needs the password or a current code first."""
+    if totp_device(user, confirmed=True) is not None:
+        reauthenticate(user=user, password=password, code=code, to="to move to a new app")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
 
 
 def _new_backup_codes(user: User) -> list[str]:
@@ -99,12 +130,15 @@ def _new_backup_codes(user: User) -> list[str]:
 
 
 def two_factor_confirm(
-    *, scope: Scope | None, user: User, device: TOTPDevice, code: str
+    *, scope: Scope | None, user: User, device: TOTPDevice, code: str, replacing: bool = False
 ) -> list[str]:
     """Put the app in force once it shows a right code; returns the new backup codes (shown
-    once, never again). Raises CodeRefused for a wrong code."""
+    once, never again). Raises CodeRefused for a wrong code. An app already in force is only
+    replaced when `replacing` says this set-up was started with re-authentication."""
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError("Start the set-up again.")
+    if not replacing and totp_device(user, confirmed=True) is not None:
+        raise ValidationError("Start the move to a new app again, with your password.")
     code = normalise(code)
     if not _TOTP_SHAPE.match(code):
         raise CodeRefused("Enter the 6-digit code your authenticator app shows.")
@@ -117,13 +151,16 @@ def two_factor_confirm(
     return codes
 
 
-@transaction.atomic
-def backup_codes_regenerate(*, scope: Scope | None, user: User) -> list[str]:
-    """Ten new backup codes; the old ones stop working."""
+def backup_codes_regenerate(
+    *, scope: Scope | None, user: User, password: str = "", code: str = ""
+) -> list[str]:
+    """Ten new backup codes, after the password or a current code; the old ones stop working."""
     if totp_device(user, confirmed=True) is None:
         raise ValidationError("Turn on two-factor sign-in first.")
-    codes = _new_backup_codes(user)
-    audit(scope=scope, action="user.two_factor_backup_codes", target=user)
+    reauthenticate(user=user, password=password, code=code, to="to get new backup codes")
+    with transaction.atomic():
+        codes = _new_backup_codes(user)
+        audit(scope=scope, action="user.two_factor_backup_codes", target=user)
     return codes
 
 
@@ -137,10 +174,7 @@ def two_factor_disable(
             "An organization you administer requires two-factor sign-in: it cannot be turned "
             "off. You can set up a new authenticator app instead."
         )
-    if code:
-        code_check(user=user, code=code)
-    elif not (password and user.check_password(password)):
-        raise ValidationError("Enter your password or a current code to turn it off.")
+    reauthenticate(user=user, password=password, code=code, to="to turn it off")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

@@ -59,6 +59,7 @@ def logged_in_as(client: Client, email: str) -> bool:
 def test_thresholds_are_the_documented_ones():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.LOGIN_FAILURES_PER_ADDRESS == 20
+    assert settings.LOGIN_FAILURES_PER_ACCOUNT_ANY_ADDRESS == 20
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert (PASSWORD_RESET_LINK.limit, PASSWORD_RESET_LINK.minutes) == (10, 15)
     assert (INVITATION_LINK.limit, INVITATION_LINK.minutes) == (10, 15)
@@ -180,6 +181,72 @@ def test_axes_reset_command_unlocks(client, person):
     assert_locked(attempt(client, person.email, "wrong"))
     call_command("axes_reset")
     assert attempt(client, person.email, PASSWORD).status_code == 302
+
+
+# --- found by a tenant-style attack (docs/security-throttling.md) ----------------------------
+
+
+def test_guessing_one_account_from_many_addresses_locks_the_account(client, person):
+    """Found by a tenant-style attack: 3 wrong passwords from each of 50 addresses never locked
+    the account, and the right password then logged in. 20 failures from any addresses now
+    lock the account for everyone, the right password from a fresh address included."""
+    for n in range(6):  # 3 from each of 6 addresses, then one more: never 5 from one address
+        fail(client, person.email, 3, ip=f"192.0.2.{n + 1}")
+    fail(client, person.email, 1, ip="192.0.2.7")
+    # The 20th failure, from yet another address, locks the account.
+    response = attempt(client, person.email, "wrong-20", ip="192.0.2.8")
+    assert_locked(response)
+    assert "This account is temporarily locked" in response.content.decode()
+    response = attempt(Client(), person.email, PASSWORD, ip="192.0.2.99")
+    assert_locked(response)
+    body = response.content.decode()
+    assert "This account is temporarily locked" in body and "from your network" not in body
+    assert not logged_in_as(client, person.email)
+    # Another account is not concerned, from those addresses either.
+    other = admin_of(OrganizationFactory(name="Other Co"))
+    assert attempt(Client(), other.email, PASSWORD, ip="192.0.2.1").status_code == 302
+    # Platform staff (or the command line) unlock it.
+    call_command("axes_reset_username", person.email)
+    assert attempt(Client(), person.email, PASSWORD, ip="192.0.2.99").status_code == 302
+
+
+def test_the_account_lock_is_cleared_by_axes_reset(client, person):
+    for n in range(4):
+        fail(client, person.email, 4, ip=f"192.0.2.{n + 1}")
+    fail(client, person.email, 3, ip="192.0.2.5")
+    assert_locked(attempt(client, person.email, "wrong", ip="192.0.2.6"))
+    call_command("axes_reset")
+    assert attempt(client, person.email, PASSWORD, ip="192.0.2.6").status_code == 302
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_very_long_username_is_a_failed_login_not_a_server_error(client, url):
+    """Found by a tenant-style attack: a username of 255+ characters gave a 500 (DataError in
+    axes' AccessAttempt, varchar(255)) on both login pages."""
+    for length in (255, 256, 300, 5000):
+        username = "a" * (length - len("@medsupply.example")) + "@medsupply.example"
+        response = attempt(client, username, "whatever", url=url)
+        assert response.status_code in (200, 400), (length, response.status_code)
+        body = response.content.decode()
+        assert "Please enter" in body and "correct email address and password" in body, length
+    # They count as failures of one address like any other.
+    assert AccessAttempt.objects.filter(ip_address=ATTACKER).exists()
+
+
+def test_an_address_throttled_by_spraying_says_so_not_that_the_account_is_locked(client, person):
+    """Found by a tenant-style attack: after spraying many accounts from one address, a login to
+    an untouched account said it was "locked for this account from your network"."""
+    for n in range(20):
+        attempt(client, f"guess{n}@acme.example", "wrong")
+    response = attempt(client, person.email, PASSWORD)
+    assert_locked(response)
+    body = response.content.decode()
+    assert "for this account" not in body and "This account is temporarily locked" not in body
+    assert "too many failed log-in attempts came from your network" in body
+    # While the account's own lock from one address still says that.
+    fail(Client(), person.email, 4, ip=ELSEWHERE)
+    response = attempt(Client(), person.email, "wrong", ip=ELSEWHERE)
+    assert "locked for this account from your network" in response.content.decode()
 
 
 # --- password links ---------------------------------------------------------------------------

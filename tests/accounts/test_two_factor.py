@@ -11,6 +11,7 @@ import time
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -115,7 +116,7 @@ def test_a_backup_code_signs_in_once(client, person):
 
 def test_new_backup_codes_replace_the_old_ones(client, person):
     old = enrol(client, person)
-    page = client.post(f"{TWO_FACTOR}backup-codes/")
+    page = client.post(f"{TWO_FACTOR}backup-codes/", {"password": PASSWORD})
     new = CODES.findall(page.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
     password_login(client, person)
@@ -154,6 +155,81 @@ def test_a_user_without_two_factor_logs_in_with_the_password_only(client, person
     assert client.get("/dashboard/").status_code == 200
     # The second step has nothing to ask: it sends the person on.
     assert client.get(VERIFY)["Location"] == "/dashboard/"
+
+
+# --- found by a tenant-style attack (docs/security-two-factor.md) -----------------------------
+
+
+def test_guessing_the_password_on_the_two_factor_pages_is_throttled(client, person):
+    """Found by a tenant-style attack: 12 wrong passwords on "turn off", then the right one
+    turned two-factor off. 5 failed checks (passwords or codes, on any two-factor step) now
+    block every step for 15 minutes, the right password included."""
+    enrol(client, person)
+    for n in range(4):
+        refused = client.post(f"{TWO_FACTOR}disable/", {"password": f"guess-{n}"})
+        assert refused.status_code == 400 and "Enter your password" in refused.content.decode()
+    # Every step counts into one count: the fifth failure, on another step, blocks.
+    refused = client.post(f"{TWO_FACTOR}backup-codes/", {"password": "guess-4"})
+    assert refused.status_code == 400
+    for url in ("disable/", "backup-codes/", "start/"):
+        blocked = client.post(f"{TWO_FACTOR}{url}", {"password": PASSWORD})
+        assert blocked.status_code == 429, url
+        body = blocked.content.decode()
+        assert "Too many wrong passwords or codes" in body and "Try again after" in body
+        assert 0 < int(blocked["Retry-After"]) <= 15 * 60
+    blocked = client.post(f"{TWO_FACTOR}disable/", {"code": code_for(person, steps_ahead=1)})
+    assert blocked.status_code == 429
+    assert TOTPDevice.objects.filter(user=person, confirmed=True).count() == 1
+    assert not AuditEvent.objects.filter(action="user.two_factor_disable")
+
+
+def test_an_empty_confirmation_is_not_counted_as_a_guess(client, person):
+    enrol(client, person)
+    for _ in range(6):
+        assert client.post(f"{TWO_FACTOR}disable/", {}).status_code == 400
+    assert client.post(f"{TWO_FACTOR}disable/", {"password": PASSWORD}).status_code == 302
+
+
+def test_replacing_the_authenticator_needs_the_password_or_a_current_code(client, person):
+    """Found by a tenant-style attack: with two-factor on, start + set-up with a code for the
+    new secret replaced the device and gave new backup codes, without re-authentication."""
+    enrol(client, person)
+    original = TOTPDevice.objects.get(user=person, confirmed=True)
+    refused = client.post(f"{TWO_FACTOR}start/")
+    assert refused.status_code == 400 and "Enter your password" in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=person, confirmed=False).exists()
+    assert client.get(f"{TWO_FACTOR}setup/")["Location"] == TWO_FACTOR
+    assert client.post(f"{TWO_FACTOR}start/", {"password": "guess"}).status_code == 400
+    assert not TOTPDevice.objects.filter(user=person, confirmed=False).exists()
+    # With the password, the new app replaces the old one once confirmed.
+    started = client.post(f"{TWO_FACTOR}start/", {"password": PASSWORD})
+    assert started["Location"] == f"{TWO_FACTOR}setup/"
+    assert client.get(f"{TWO_FACTOR}setup/").status_code == 200
+    done = client.post(f"{TWO_FACTOR}setup/", {"code": code_for(person)})
+    assert done.status_code == 200 and len(CODES.findall(done.content.decode())) == 10
+    assert not TOTPDevice.objects.filter(pk=original.pk).exists()
+
+
+def test_a_replacement_started_in_another_session_cannot_be_finished_here(client, person):
+    enrol(client, person)
+    other = Client()  # another signed-in, verified session (e.g. a stolen one)
+    password_login(other, person)
+    assert other.post(VERIFY, {"code": code_for(person, steps_ahead=1)}).status_code == 302
+    owner = client.post(f"{TWO_FACTOR}start/", {"password": PASSWORD})
+    assert owner["Location"] == f"{TWO_FACTOR}setup/"  # the owner, re-authenticated
+    assert other.get(f"{TWO_FACTOR}setup/")["Location"] == TWO_FACTOR  # the secret not shown
+    pending = TOTPDevice.objects.get(user=person, confirmed=False)
+    code = f"{totp(pending.bin_key, step=pending.step, t0=pending.t0):06d}"
+    assert other.post(f"{TWO_FACTOR}setup/", {"code": code})["Location"] == TWO_FACTOR
+    assert TOTPDevice.objects.filter(user=person, confirmed=True).exclude(pk=pending.pk).exists()
+
+
+def test_new_backup_codes_need_the_password_or_a_current_code(client, person):
+    old = enrol(client, person)
+    refused = client.post(f"{TWO_FACTOR}backup-codes/")
+    assert refused.status_code == 400 and not CODES.findall(refused.content.decode())
+    page = client.post(f"{TWO_FACTOR}backup-codes/", {"code": old[0]})
+    assert len(CODES.findall(page.content.decode())) == 10
 
 
 # --- required by an organization, by a network ------------------------------------------------
