@@ -39,8 +39,10 @@ run db seed: export DEMO ?= 1
 db: venv
 	$(PY) manage.py migrate --noinput
 
+# `make seed` adds missing demo rows and never changes an existing one; `make seed RESET=1` empties
+# the whole database first (asks to confirm; seed_demo --reset --yes skips the question).
 seed: db
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo $(if $(RESET),--reset)
 
 # One Python process owns the embedded PostgreSQL for the whole session, so Ctrl-C stops both.
 # Emailed links (invitations, shipments) point where this server answers unless SITE_URL is set.

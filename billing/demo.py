@@ -39,9 +39,10 @@ _BILLED = {BillingMode.MASTER, BillingMode.ADD_ON}
 
 
 def seed(stdout=None) -> None:
+    # Create-if-absent: a subscription the user changed (plan, cancellation) stays as it is.
     orgs = {o.code: o for o in Organization.objects.all()}  # unscoped: the seed builds the world
     for code, payer, plan, _extra in SUBSCRIPTIONS:
-        Subscription.objects.update_or_create(
+        Subscription.objects.get_or_create(
             organization=orgs[code],
             defaults={
                 "payer": orgs[payer],
@@ -53,7 +54,7 @@ def seed(stdout=None) -> None:
         )
     for code, network, when, (p0, m0, e0), (p1, m1, e1) in HISTORY:
         a0, a1 = monthly_amount(p0, e0), monthly_amount(p1, e1)
-        PlanChange.objects.update_or_create(
+        PlanChange.objects.get_or_create(
             organization=orgs[code],
             source=PlanChangeSource.SEED,
             at=datetime(*when, 12, tzinfo=UTC),

@@ -184,7 +184,8 @@ def _catalog(owner: Organization, rows, with_uom: bool) -> dict[str, Product]:
             sku, name, uom, price, cost = row
         else:
             (sku, name, price, cost), uom = row, "EA"
-        products[sku], _ = Product.objects.update_or_create(
+        # Create-if-absent: an edited name, price or cost is the user's and stays.
+        products[sku], _ = Product.objects.get_or_create(
             owner=owner,
             sku=sku,
             defaults={
@@ -207,7 +208,7 @@ def seed(stdout=None) -> dict[str, Product]:
     mfg = _catalog(orgs["ORG-002"], MFG_CATALOG, with_uom=True)
     for fg, components in MFG_BOM.items():
         for sku, qty in components:
-            BomLine.objects.update_or_create(
+            BomLine.objects.get_or_create(
                 product=mfg[fg], component=mfg[sku], defaults={"quantity": Decimal(qty)}
             )
     packagepro = _catalog(orgs["ORG-201"], PACKAGEPRO_CATALOG, with_uom=True)

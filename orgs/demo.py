@@ -91,10 +91,12 @@ PARTIES = [
 
 
 # Long on purpose: the demo network (DESIGN.md) as data, top to bottom.
+# Create-if-absent by natural key: a row that exists is never updated (an ended relationship, a
+# deactivated member, an edited name or plan stay as the user left them).
 def seed(stdout=None, reset_passwords: bool = False) -> dict[str, object]:
     orgs: dict[str, Organization] = {}
     for code, name, org_type, plan, billing, extra in ORGANIZATIONS:
-        orgs[code], _ = Organization.objects.update_or_create(
+        orgs[code], _ = Organization.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,
@@ -107,14 +109,14 @@ def seed(stdout=None, reset_passwords: bool = False) -> dict[str, object]:
             },
         )
     for parent, child, rel_type in HIERARCHY:
-        OrganizationRelationship.objects.update_or_create(
+        OrganizationRelationship.objects.get_or_create(
             parent=orgs[parent],
             child=orgs[child],
             defaults={"type": rel_type, "status": RelationshipStatus.ACTIVE},
         )
     locations: dict[str, Location] = {}
     for code, name, kind, operator, city, country in LOCATIONS:
-        locations[code], _ = Location.objects.update_or_create(
+        locations[code], _ = Location.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,
@@ -128,19 +130,20 @@ def seed(stdout=None, reset_passwords: bool = False) -> dict[str, object]:
     User = get_user_model()
     for email, full_name, memberships in PERSONAS:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
-        user.full_name = full_name
-        # Hashing is deliberately slow (~0.3 s each); a warm `make run` skips it.
+        # Hashing is deliberately slow (~0.3 s each); a warm seed skips it.
         if created or reset_passwords:
             user.set_password(settings.DEMO_PASSWORD)
-        user.save()
+            user.save(update_fields=["password"])
         for org_code, role, member_locations in memberships:
-            Membership.objects.update_or_create(
+            _, joined = Membership.objects.get_or_create(
                 user=user, organization=orgs[org_code], defaults={"role": role, "is_active": True}
             )
-            for loc in member_locations:
-                assign_perm("orgs.operate_location", user, locations[loc])
+            # Location rights come with a new membership only: rights an admin took away stay so.
+            if joined:
+                for loc in member_locations:
+                    assign_perm("orgs.operate_location", user, locations[loc])
     for owner, name, ref, kind, contact, email in PARTIES:
-        Party.objects.update_or_create(
+        Party.objects.get_or_create(
             owner=orgs[owner],
             name=name,
             defaults={

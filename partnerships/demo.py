@@ -89,19 +89,24 @@ PARTNERSHIPS = [
 def seed(stdout=None) -> None:
     orgs = {o.code: o for o in Organization.objects.all()}  # unscoped: the seed builds the world
     for parent, child, rel_type, role, shared, terms in PARTNERSHIPS:
-        rel, _ = OrganizationRelationship.objects.update_or_create(
+        # Create-if-absent: an ended partnership (relationship INACTIVE), edited terms, role or
+        # shared locations are the user's and stay exactly as they are.
+        rel, _ = OrganizationRelationship.objects.get_or_create(
             parent=orgs[parent],
             child=orgs[child],
             defaults={"type": rel_type, "status": RelationshipStatus.ACTIVE},
         )
-        partnership, created = Partnership.objects.update_or_create(
+        partnership, created = Partnership.objects.get_or_create(
             relationship=rel,
-            defaults={"role": role, "status": PartnershipStatus.ACTIVE, "terms": terms},
+            defaults={
+                "role": role,
+                "status": PartnershipStatus.ACTIVE,
+                "terms": terms,
+                "started_at": timezone.now(),
+            },
         )
-        if created or partnership.started_at is None:
-            partnership.started_at = timezone.now()
-            partnership.save(update_fields=["started_at"])
-        partnership.shared_locations.set(Location.objects.filter(code__in=shared))
+        if created:
+            partnership.shared_locations.set(Location.objects.filter(code__in=shared))
 
     _seed_messages(orgs)
     _seed_pending_invitation(orgs)

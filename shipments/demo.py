@@ -280,7 +280,7 @@ def _seed_storage_rate(world: _World) -> None:
         relationship__parent=world.orgs["ORG-003"], relationship__child=world.orgs["ORG-101"]
     ).first()
     if partnership:
-        StorageRate.objects.update_or_create(
+        StorageRate.objects.get_or_create(
             partnership=partnership,
             defaults={"per_unit_month": Decimal("0.45"), "per_cubic_metre_month": Decimal("26.00")},
         )

@@ -6,13 +6,21 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "What `make run` does: migrate, seed the demo network, print the logins, serve."
+    help = (
+        "What `make run` does: migrate, seed the demo network into an empty database (a "
+        "database with data is never touched), print the logins, serve."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
+        parser.add_argument(
+            "--seed",
+            action="store_true",
+            help="Also add missing demo rows to a database with data (never changes a row).",
+        )
 
-    def handle(self, *args, host, port, **options):
+    def handle(self, *args, host, port, seed=False, **options):
         # manage.py sets DEMO=1 for this command unless the environment says otherwise; the
         # demo seeds logins with a known password, so it never runs with production settings.
         if not (settings.DEMO or settings.DEBUG):
@@ -21,7 +29,8 @@ class Command(BaseCommand):
         # first run migrates and seeds.
         if os.environ.get("RUN_MAIN") != "true":
             call_command("migrate", interactive=False, verbosity=0)
-            call_command("seed_demo")
+            # A restart keeps every edit: only an empty database (no organization) is seeded.
+            call_command("seed_demo", if_empty=not seed)
             self.stdout.write(self.style.WARNING(self.banner()))
             self.stdout.write(
                 self.style.SUCCESS(
