@@ -296,3 +296,124 @@ def test_the_commands_back_up_and_ask_before_restoring(tmp_path, settings, monke
     assert (tmp_path / "media" / "a.txt").read_text() == "changed"
     with pytest.raises(CommandError, match="no backup file"):
         call_command("restore", str(tmp_path / "missing.dump"), yes=True)
+
+
+# --- a worker killed mid-task -----------------------------------------------------------------
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/15"
+    except OSError:
+        return None
+
+
+def _wait_for(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_an_email_whose_worker_child_is_killed_mid_send_is_delivered_exactly_once():
+    """A real prefork worker on Redis starts sending an email to an SMTP server that accepts the
+    connection and then says nothing; its pool child is killed with SIGKILL mid-send. Late acks
+    and reject_on_worker_lost put the message back, a new child sends it to the mail server
+    (now answering), and the recipient gets it once."""
+    import psutil
+    from aiosmtpd.controller import Controller
+
+    url = _redis_url()
+    if url is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must exercise Redis, but none answers on 127.0.0.1:6379")
+        pytest.skip("no Redis server on 127.0.0.1:6379 and REDIS_URL is unset")
+    from betterdata.celery import app
+    from core.tasks import send_email
+
+    queue = f"ops-test-{os.getpid()}-{time.monotonic_ns()}"
+    smtp_port = _free_port()
+    hung = socket.socket()
+    hung.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hung.bind(("127.0.0.1", smtp_port))
+    hung.listen(8)
+    hung.settimeout(30)
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": url,
+        "CELERY_TASK_ALWAYS_EAGER": "False",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_TIMEOUT": "60",  # the child stays blocked on the silent server until killed
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "betterdata", "worker", "--pool", "prefork"]
+        + ["--concurrency", "1", "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat"]
+        + ["--without-mingle", "--without-gossip"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    held = []
+    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=url, task_always_eager=False)
+    app.close()
+    try:
+        with app.connection_for_write(url) as conn:
+            send_email.apply_async(
+                kwargs={"to": ["ops@amazon.example"], "subject": "Once", "text": "Exactly once."},
+                connection=conn,
+                queue=queue,
+            )
+        # The child connects to the silent server: it is mid-send.
+        accepted, _ = hung.accept()
+        held.append(accepted)
+        hung.close()
+        controller.start()  # from now on the same port answers
+        children = psutil.Process(worker.pid).children()
+        assert len(children) == 1
+        children[0].kill()
+        _wait_for(lambda: inbox.messages, 30, "the redelivered email")
+        time.sleep(2)  # nothing else arrives: the killed attempt sent nothing, the retry once
+        assert len(inbox.messages) == 1
+        assert inbox.messages[0].rcpt_tos == ["ops@amazon.example"]
+        assert "Exactly once." in inbox.messages[0].content.decode()
+    finally:
+        app.conf.update(old)
+        app.close()
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        for sock in held:
+            sock.close()
+        hung.close()
+        if getattr(controller, "server", None) is not None:
+            controller.stop()
+        import redis
+
+        with redis.Redis.from_url(url) as r:  # the test's own queue and its bindings
+            r.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
