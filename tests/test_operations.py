@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -312,6 +313,19 @@ def _redis_url() -> str | None:
         return None
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _wait_for(predicate, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -326,7 +340,6 @@ def test_an_email_whose_worker_child_is_killed_mid_send_is_delivered_exactly_onc
     connection and then says nothing; its pool child is killed with SIGKILL mid-send. Late acks
     and reject_on_worker_lost put the message back, a new child sends it to the mail server
     (now answering), and the recipient gets it once."""
-    import psutil
     from aiosmtpd.controller import Controller
 
     url = _redis_url()
@@ -392,9 +405,9 @@ def test_an_email_whose_worker_child_is_killed_mid_send_is_delivered_exactly_onc
         held.append(accepted)
         hung.close()
         controller.start()  # from now on the same port answers
-        children = psutil.Process(worker.pid).children()
-        assert len(children) == 1
-        children[0].kill()
+        children = _children(worker.pid)
+        assert len(children) == 1, children
+        os.kill(children[0], signal.SIGKILL)
         _wait_for(lambda: inbox.messages, 30, "the redelivered email")
         time.sleep(2)  # nothing else arrives: the killed attempt sent nothing, the retry once
         assert len(inbox.messages) == 1
