@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -430,3 +431,30 @@ def test_an_email_whose_worker_child_is_killed_mid_send_is_delivered_exactly_onc
 
         with redis.Redis.from_url(url) as r:  # the test's own queue and its bindings
             r.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+
+
+def test_make_clean_asks_before_deleting_the_data_directory(tmp_path):
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / ".data" / "backups").mkdir(parents=True)
+    (tmp_path / ".data" / "backups" / "keep.dump").write_bytes(b"PGDMP")
+
+    def clean(answer: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "clean", *args],
+            cwd=tmp_path,
+            input=answer,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    for answer in ("n\n", "\n", ""):  # no, just Enter, no terminal at all
+        refused = clean(answer)
+        assert refused.returncode != 0
+        assert "Delete .data/" in refused.stdout and "kept .data/" in refused.stdout
+        assert (tmp_path / ".data" / "backups" / "keep.dump").exists()
+    assert clean("y\n").returncode == 0
+    assert not (tmp_path / ".data").exists()
+    (tmp_path / ".data").mkdir()
+    assert clean(None, "YES=1").returncode == 0  # asks nothing
+    assert not (tmp_path / ".data").exists()
