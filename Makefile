@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= betterdata.settings
 
-.PHONY: run test venv lock db seed lint format bench clean
+.PHONY: run test venv lock db seed lint format bench clean backup restore
 
 UV := $(VENV)/bin/uv
 # uv installs into $(VENV) with the venv's own Python (it never downloads one).
@@ -34,7 +34,7 @@ venv: $(VENV)/.installed
 
 # The local demo: DEBUG stays off, DEMO=1 allows plain HTTP on localhost, a dev SECRET_KEY kept in
 # .data/secret_key, mail to .data/mail/ (docs/security-settings.md). Never in production.
-run db seed: export DEMO ?= 1
+run db seed backup restore: export DEMO ?= 1
 
 db: venv
 	$(PY) manage.py migrate --noinput
@@ -77,5 +77,21 @@ BENCH ?= foundation
 bench: venv
 	$(PY) bench/$(BENCH).py
 
+# Backups (docs/operations.md): `make backup` writes .data/backups/<stamp>.dump (pg_dump of the
+# embedded or DATABASE_URL's database) and <stamp>.media.tar.gz; `make restore FILE=<stamp>.dump`
+# puts both back after asking (YES=1 does not ask).
+backup: venv
+	$(PY) manage.py backup
+
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=.data/backups/<stamp>.dump [YES=1]" >&2; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(filter 1 yes,$(YES)),--yes)
+
+# .data/ holds the embedded database, uploads, backups and mail: asks first (YES=1 does not).
 clean:
+	@if [ -d .data ] && [ "$(YES)" != 1 ]; then \
+		printf 'Delete .data/ (the embedded database, uploaded files, backups, mail)? [y/N] '; \
+		read answer || answer=; \
+		case "$$answer" in y|Y|yes) ;; *) echo "kept .data/ (YES=1 skips the question)"; exit 1;; esac; \
+	fi
 	rm -rf $(VENV) .data

@@ -118,6 +118,13 @@ else:
 
     DATABASES = {"default": env.db_url_config(embedded_database_url(DATA_DIR / "pg"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection is checked before each request reuses it, so a database restart costs a
+# reconnect, not a 500 per worker (docs/operations.md). Harmless when connections are not kept.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Never wait forever for a database that does not answer (seconds; libpq's connect_timeout).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+)
 DATABASES["default"].setdefault("ENGINE", "django.db.backends.postgresql")
 # Row-level security (docs/rls.md): the app runs as a role without SUPERUSER or BYPASSRLS,
 # created and switched to on connect when the configured user is a superuser (pgserver, CI).
@@ -161,6 +168,8 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# `make backup` / `manage.py backup` writes <stamp>.dump and <stamp>.media.tar.gz here.
+BACKUP_DIR = env("BACKUP_DIR", default=str(DATA_DIR / "backups"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -187,6 +196,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# A hung SMTP server fails the send after this many seconds (then the task retries) instead of
+# blocking a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Better Data <noreply@betterdata.example>")
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process.
@@ -195,7 +207,39 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Durable tasks (docs/operations.md): a message is acknowledged only after its task finished, so
+# a worker killed mid-task (even a pool child by SIGKILL) leaves it queued for another worker;
+# each worker process reserves one message at a time, so a slow task holds no others back.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task runs forever: SoftTimeLimitExceeded after 60 s (a task may catch it and retry), the
+# pool child is killed after 90 s. A late-acked message must not outlive Redis's visibility
+# timeout (redelivered after it), which stays far above the hard limit.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# A request that queues a task never hangs on a refused or hung Redis: connecting and every
+# socket read or write give up after 2 s, and publishing retries twice, 0.2 s apart, then
+# raises (kombu.exceptions.OperationalError) to the caller.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "retry_on_timeout": False,
+    "visibility_timeout": 3600,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The worker itself keeps trying to reach the broker after a lost connection (its own loop,
+# not a request); at start it retries too, then exits so the supervisor restarts it.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_TIMEZONE = TIME_ZONE
 
 # Stripe: real Checkout + webhooks when the secret key is set.
