@@ -112,6 +112,7 @@ def test_make_run_and_compose_seed_only_an_empty_database(demo, scope_of):
     before = _row_counts()
     out = _seed(if_empty=True)
     assert "not seeding" in out
+    assert "super@luxebond.example" in out  # a restart still tells the person how to log in
     assert _row_counts() == before
     assert _partnership(demo, DIST, AMAZON).status == PartnershipStatus.ENDED
 

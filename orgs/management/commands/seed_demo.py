@@ -76,6 +76,7 @@ class Command(BaseCommand):
                     "The database already holds organizations: not seeding (your data is kept "
                     "as it is). `make seed` adds missing demo rows; `seed_demo --reset` starts over."
                 )
+                self._print_logins("Demo logins (unless changed since; password: {password}):")
             return
         # The seed builds the world: a named system job past the row-level security policies.
         with bypass(reason="seed_demo"), transaction.atomic():
@@ -99,15 +100,14 @@ class Command(BaseCommand):
             # The seed chose its codes by hand (ORG-001 …): new codes continue after them.
             sync_sequences()
         if not quiet:
-            from orgs.demo import LOGINS
+            self._print_logins("Demo network ready. Logins (password: {password}):")
 
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Demo network ready. Logins (password: {settings.DEMO_PASSWORD}):"
-                )
-            )
-            for email, org, role in LOGINS:
-                self.stdout.write(f"  {email:<32} {org}  {role}")
+    def _print_logins(self, heading: str) -> None:
+        from orgs.demo import LOGINS
+
+        self.stdout.write(self.style.SUCCESS(heading.format(password=settings.DEMO_PASSWORD)))
+        for email, org, role in LOGINS:
+            self.stdout.write(f"  {email:<32} {org}  {role}")
 
     def _has_organizations(self) -> bool:
         from orgs.models import Organization
