@@ -44,3 +44,24 @@ def test_key_reused_on_another_thread_is_refused(net, client):
     response = c.post(f"/partnerships/{other.public_id}/messages/", data)
     assert response.status_code == 400
     assert Message.objects.filter(body="Hello").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submits_post_one_message_and_no_500():
+    from django.test import Client
+
+    from ..factories import network
+    from ..threads import run_together
+
+    net = network()
+    p = Partnership.objects.get(relationship__parent=net.dist, relationship__child=net.amazon)
+    clients = [logged_in(Client(), net.amazon_admin) for _ in range(8)]
+    data = {"body": "Sent once, clicked eight times.", "idempotency_key": "msg-concurrent"}
+
+    def submit(i):
+        return clients[i].post(f"/partnerships/{p.public_id}/messages/", data).status_code
+
+    statuses, errors = run_together(8, submit)
+    assert errors == []
+    assert statuses == [302] * 8
+    assert Message.objects.filter(partnership=p).count() == 1
