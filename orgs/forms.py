@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
 from .access import Scope
@@ -83,11 +85,15 @@ class LocationForm(forms.Form):
         help_text="Two letters, e.g. US",
         error_messages={"invalid": "Use the two-letter country code, e.g. US."},
     )
+    # A double submit of the same form adds one location (orgs.services.location_create).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operator"].queryset = administered_organizations(scope)
         self.fields["operator"].label = "Operated by"
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

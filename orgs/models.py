@@ -224,6 +224,8 @@ class Location(models.Model):
     is_active = models.BooleanField(default=True)
     allow_negative_stock = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The create form's hidden key: a double submit (or two at once) adds one location.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = LocationQuerySet.as_manager()
 
@@ -231,7 +233,10 @@ class Location(models.Model):
         ordering = ["code"]
         permissions = [("operate_location", "Work at this location (member rights)")]
         constraints = [
-            models.CheckConstraint(name="location_name_not_blank", condition=~Q(name=""))
+            models.CheckConstraint(name="location_name_not_blank", condition=~Q(name="")),
+            models.UniqueConstraint(
+                fields=["operator", "idempotency_key"], name="location_idempotency_key_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
 from orgs.access import Scope
@@ -72,6 +74,13 @@ class MessageForm(forms.Form):
         max_length=5000,
         label="Message",
     )
+    # A double submit of the same form posts one message (services.messages.message_post).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean_body(self) -> str:
         return _strip_required(self, "body", "Write a message first.")

@@ -186,13 +186,20 @@ class Message(models.Model):
     author_org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The posting form's hidden key: a double submit (or two at once) posts one message.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["partnership", "-created_at"])]
-        constraints = [models.CheckConstraint(name="message_not_blank", condition=~Q(body=""))]
+        constraints = [
+            models.CheckConstraint(name="message_not_blank", condition=~Q(body="")),
+            models.UniqueConstraint(
+                fields=["author_org", "idempotency_key"], name="message_idempotency_key_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_org.code}: {self.body[:40]}"

@@ -77,36 +77,58 @@ def transfer_create(
     note: str = "",
     owner: Organization | None = None,
 ) -> Transfer:
-    """Dispatch stock between two own locations: lots by FEFO, posted out now, in on arrival."""
+    """Dispatch stock between two own locations: lots by FEFO, posted out now, in on arrival.
+
+    The same `idempotency_key` dispatches once: a repeat, a double click or any number of
+    simultaneous twins all get the first transfer back."""
     owner_id = _transfer_owner(scope, from_location, to_location, owner)
-    existing = (
+    if existing := _transfer_by_key(scope, idempotency_key):
+        return existing
+    if not lines:
+        raise ValidationError("Add at least one product.")
+    try:
+        # A savepoint: a twin that lost the key race rolls back only its own rows, and the
+        # transaction stays usable to read the winner's transfer.
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                owner_id=owner_id,
+                from_location=from_location,
+                to_location=to_location,
+                note=note[:200],
+            )
+            postings = _dispatch_lines(scope, transfer, lines)
+            batch, created = stock_post(
+                scope=scope,
+                postings=postings,
+                kind=MovementKind.TRANSFER_OUT,
+                idempotency_key=idempotency_key,
+                reason=note,
+                reference=f"{from_location.code}→{to_location.code}",
+            )
+            if not created:  # a concurrent twin won the key (its insert committed first)
+                raise _TwinWon
+            transfer.out_batch = batch
+            transfer.save(update_fields=["out_batch"])
+    except (_TwinWon, ValidationError):
+        # Also a ValidationError: the twin may have committed between the check above and the
+        # FEFO read here, leaving "not enough stock" for what is in fact the same transfer.
+        if winner := _transfer_by_key(scope, idempotency_key):
+            return winner
+        raise
+    audit(scope=scope, action="transfer.create", target=transfer, after={"lines": len(postings)})
+    return transfer
+
+
+class _TwinWon(Exception):
+    """Rolls back the savepoint of a transfer whose key another request posted first."""
+
+
+def _transfer_by_key(scope: Scope, idempotency_key: str) -> Transfer | None:
+    return (
         Transfer.objects.visible_to(scope)
         .filter(out_batch__idempotency_key=idempotency_key)
         .first()
     )
-    if existing:
-        return existing
-    if not lines:
-        raise ValidationError("Add at least one product.")
-    transfer = Transfer.objects.create(
-        owner_id=owner_id, from_location=from_location, to_location=to_location, note=note[:200]
-    )
-    postings = _dispatch_lines(scope, transfer, lines)
-    batch, created = stock_post(
-        scope=scope,
-        postings=postings,
-        kind=MovementKind.TRANSFER_OUT,
-        idempotency_key=idempotency_key,
-        reason=note,
-        reference=f"{from_location.code}→{to_location.code}",
-    )
-    if not created:  # a concurrent twin won the key: keep its transfer, drop this one
-        transaction.set_rollback(True)
-        return Transfer.objects.visible_to(scope).get(out_batch=batch)
-    transfer.out_batch = batch
-    transfer.save(update_fields=["out_batch"])
-    audit(scope=scope, action="transfer.create", target=transfer, after={"lines": len(postings)})
-    return transfer
 
 
 def _transfer_owner(

@@ -125,23 +125,49 @@ def location_create(
     city: str = "",
     country: str = "",
     address: str = "",
+    idempotency_key: str | None = None,
 ) -> Location:
-    """Add a location the viewer's org operates, within the plan's location allowance."""
+    """Add a location the viewer's org operates, within the plan's location allowance.
+
+    The same `idempotency_key` (the form's hidden key) adds one location: a repeat, a double
+    click or a simultaneous twin gets the first location back, unchanged and not audited again.
+    """
     require(scope, Action.LOCATION_CREATE, operator)
-    # Lock the operator row so two concurrent creations cannot both pass the limit check.
+    # Lock the operator row so two concurrent creations cannot both pass the limit check (and
+    # a twin with the same key waits here, then finds the first one's location).
     unscoped_relock(operator)
+    key = idempotency_key or None
+    if key and (first := unscoped_location_by_key(operator.pk, key)):
+        return first
     check_location_limit(scope, unscoped_locations_in_use(operator.pk))
-    location = Location.objects.create(
-        code=next_code(LOCATION_CODE),
-        name=name.strip(),
-        kind=kind,
-        operator=operator,
-        city=city.strip(),
-        country=country.strip().upper(),
-        address=address.strip(),
-    )
+    try:
+        with transaction.atomic():
+            location = Location.objects.create(
+                code=next_code(LOCATION_CODE),
+                name=name.strip(),
+                kind=kind,
+                operator=operator,
+                city=city.strip(),
+                country=country.strip().upper(),
+                address=address.strip(),
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        # Only the key can collide (codes come from a sequence); the first one wins.
+        first = unscoped_location_by_key(operator.pk, key) if key else None
+        if first is None:
+            raise
+        return first
     audit(scope=scope, action="location.create", target=location, after={"name": location.name})
     return location
+
+
+def unscoped_location_by_key(operator_id: int, key: str) -> Location | None:
+    """The location a create form with this key already added for the operator.
+
+    Unscoped, and safe: the caller was allowed to create locations for the operator, and the
+    row is the one its own earlier submit created (RLS lets an operator's admins read it)."""
+    return Location.objects.filter(operator_id=operator_id, idempotency_key=key).first()
 
 
 @transaction.atomic

@@ -163,7 +163,10 @@ def partnership_messages(request, public_id):
         if form.is_valid():
             try:
                 message_services.message_post(
-                    scope=scope, partnership=partnership, body=form.cleaned_data["body"]
+                    scope=scope,
+                    partnership=partnership,
+                    body=form.cleaned_data["body"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
                 )
             except ValidationError as exc:
                 form.add_error("body", error_text(exc))

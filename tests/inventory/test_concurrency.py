@@ -120,3 +120,44 @@ def test_concurrent_withdrawals_never_overdraw(db):
     assert _run(THREADS, target) == []
     assert len(refused) == THREADS - 5
     assert StockBalance.objects.get(product=product, location=location).quantity == 0
+
+
+def test_simultaneous_transfer_submits_create_one_and_no_500(db):
+    """Sixteen identical submits of one transfer form (one key) at the same moment: one
+    transfer, stock moved once, and every request is sent to that transfer (no 500)."""
+    from django.test import Client
+
+    from inventory.models import Transfer
+
+    from ..factories import admin_of, logged_in
+    from ..threads import run_together
+
+    owner = OrganizationFactory(plan_tier="ENTERPRISE")
+    product = ProductFactory(owner=owner, sku="CONC-T", name="Twin", price=1)
+    src, dst = LocationFactory(operator=owner), LocationFactory(operator=owner)
+    stock_post(
+        scope=None,
+        postings=[Posting(owner.pk, product.pk, src.pk, Decimal(10))],
+        kind="RECEIPT",
+        idempotency_key="twin-open",
+    )
+    admin = admin_of(owner)
+    clients = [logged_in(Client(), admin) for _ in range(16)]
+    data = {
+        "from_location": src.code,
+        "to_location": dst.code,
+        "product": product.public_id,
+        "quantity": "6",  # more than half: a second dispatch would be refused, not posted
+        "key": "twin-key",
+    }
+
+    def submit(i):
+        response = clients[i].post("/inventory/transfers/new/", data)
+        return response.status_code, response.get("Location")
+
+    results, errors = run_together(16, submit)
+    assert errors == []
+    transfer = Transfer.objects.get(owner=owner)
+    assert results == [(302, f"/inventory/transfers/{transfer.public_id}/")] * 16
+    assert StockBalance.objects.get(product=product, location=src).quantity == 4
+    assert LedgerBatch.objects.filter(idempotency_key__endswith=":twin-key").count() == 1
