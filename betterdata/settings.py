@@ -171,7 +171,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # `make backup` / `manage.py backup` writes <stamp>.dump and <stamp>.media.tar.gz here.
 BACKUP_DIR = env("BACKUP_DIR", default=str(DATA_DIR / "backups"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Removes partial files and those of a failed service (core/uploads.py).
+    "default": {"BACKEND": "core.uploads.TrackedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if LOCAL_HTTP

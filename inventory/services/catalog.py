@@ -15,7 +15,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from core.entitlements import check_sku_limit
-from core.uploads import IMAGES, accept_upload, check_upload
+from core.uploads import IMAGES, accept_upload, check_upload, removes_files_on_error
 from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import Organization
@@ -41,6 +41,7 @@ def catalog_owner(scope: Scope) -> Organization:
     return Organization.objects.visible_to(scope).select_for_update().get(pk=scope.org_id)
 
 
+@removes_files_on_error
 @transaction.atomic
 def product_create(
     *,
@@ -86,6 +87,7 @@ def product_create(
     return product
 
 
+@removes_files_on_error
 @transaction.atomic
 def product_update(
     *, scope: Scope, product: Product, image: File | None = None, **changes: Any
