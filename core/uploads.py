@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import os
-import re
 import functools
 import logging
+import os
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -267,7 +267,7 @@ class TrackedFileSystemStorage(FileSystemStorage):
     def _save(self, name: str, content: File) -> str:
         existed = self.exists(name)
         try:
-            stored = super()._save(name, content)
+            stored = super()._save(name, content)  # type: ignore[misc]
         except BaseException:
             if not existed:
                 self._remove_quietly(name)
