@@ -152,4 +152,9 @@ def bom_set(
 def _save_image(product: Product, image: File) -> None:
     # PNG, JPEG or WebP by content; stored under a random name (core/uploads.py).
     stored, _ = accept_upload(image, allowed=IMAGES)
+    replaced = product.image.name if product.image else ""
+    storage = product.image.storage
     product.image.save(str(stored.name), stored, save=True)
+    if replaced and replaced != product.image.name:
+        # The old image goes once the new one is committed (a rollback keeps it, still in use).
+        transaction.on_commit(lambda: storage.delete(replaced))

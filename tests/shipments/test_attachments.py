@@ -381,3 +381,19 @@ def test_a_stored_file_is_removed_when_the_service_raises_later(media):
     assert _stored_files(media) == []
     name = stores()
     assert [p.relative_to(media).as_posix() for p in _stored_files(media)] == [name]
+
+
+def test_a_replaced_product_image_is_removed_after_commit(
+    net, media, django_capture_on_commit_callbacks
+):
+    from inventory.services import catalog
+
+    scope = scope_of_user(net.admin, net.dist)
+    product = Product.objects.get(pk=net.serum.pk)
+    for name in ("first.png", "second.png"):
+        with django_capture_on_commit_callbacks(execute=True):
+            catalog.product_update(
+                scope=scope, product=product, image=SimpleUploadedFile(name, _png(), "image/png")
+            )
+    product.refresh_from_db()
+    assert [p.relative_to(media).as_posix() for p in _stored_files(media)] == [product.image.name]
