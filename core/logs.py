@@ -8,6 +8,9 @@
 - **JSON in production, text locally.** `JsonFormatter` writes one JSON object a line (time,
   level, logger, message, request id, status, method and path, traceback); the demo and DEBUG
   use a readable line.
+- **Tasks keep the id.** A task queued during a request carries its id in a message header
+  (`request_id`); the worker's lines while it runs carry it too. An eager task simply runs inside
+  the request.
 - **Expected refusals are one line.** Django logs every 4xx as a warning with the exception
   attached; `QuietClientErrors` drops that traceback (a 404 or 403 is not a fault), 5xx keep it.
 """
@@ -20,9 +23,10 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.http import HttpRequest, HttpResponseBase
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -74,6 +78,31 @@ def _tag_error_reports(request_id: str) -> None:
         return
     if sentry_sdk.is_initialized():
         sentry_sdk.set_tag("request_id", request_id)
+
+
+@before_task_publish.connect(weak=False, dispatch_uid="core.logs.send_request_id")
+def _send_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    request_id = current_request_id()
+    if headers is not None and request_id != NO_REQUEST:
+        headers.setdefault("request_id", request_id)
+
+
+# The worker's token per running task, reset when the task ends.
+_task_tokens: dict[str, Token[str]] = {}
+
+
+@task_prerun.connect(weak=False, dispatch_uid="core.logs.adopt_request_id")
+def _adopt_request_id(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
+    given = getattr(getattr(task, "request", None), "request_id", None)
+    if isinstance(given, str) and SANE_REQUEST_ID.fullmatch(given):
+        _task_tokens[task_id] = _request_id.set(given)
+
+
+@task_postrun.connect(weak=False, dispatch_uid="core.logs.drop_request_id")
+def _drop_request_id(task_id: str = "", **kwargs: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        _request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,56 @@ def test_admins_and_a_sentry_dsn_switch_on_mail_and_sentry():
 def test_the_demo_logs_readable_lines_and_mails_no_one():
     seen = _settings_in({"DEMO": "1", "ADMINS": "Ops <ops@example.com>"})
     assert seen["format"] == "text" and seen["request_handlers"] == []
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queued_by_a_request_logs_with_its_id(settings, tmp_path):
+    """A real worker over Redis: the email task queued under a request id logs under it."""
+    from celery.contrib.testing.worker import start_worker
+
+    from betterdata.celery import app
+    from core.logs import _request_id
+    from core.tasks import send_email
+
+    from ..test_platform import redis_url
+
+    url = redis_url()
+    if url is None:
+        pytest.skip("no Redis server on 127.0.0.1:6379 and REDIS_URL is unset")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    trace = logging.getLogger("celery.app.trace")
+    old_level = trace.level
+    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "result_backend")}
+    app.conf.update(broker_url=url, task_always_eager=False, result_backend=None)
+    app.close()
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            trace.addHandler(handler)
+            trace.setLevel(logging.INFO)
+            token = _request_id.set("req-from-the-web-0042")
+            try:
+                with app.connection_for_write(url) as conn:
+                    send_email.apply_async(
+                        kwargs={"to": ["ops@example.com"], "subject": "Traced", "text": "x"},
+                        connection=conn,
+                    )
+            finally:
+                _request_id.reset(token)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and "succeeded" not in stream.getvalue():
+                time.sleep(0.1)
+    finally:
+        trace.removeHandler(handler)
+        trace.setLevel(old_level)
+        app.conf.update(old)
+        app.close()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    succeeded = [e for e in lines if "succeeded" in e["message"]]
+    assert succeeded, lines
+    assert succeeded[0]["request_id"] == "req-from-the-web-0042"
