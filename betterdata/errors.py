@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+
+from core.logs import NO_REQUEST, current_request_id
 
 
 def not_found(request, exception=None):
@@ -39,4 +42,11 @@ def csrf_failure(request, reason: str = ""):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    """The 500 page gives the request id to quote (core/logs.py); it says someone was notified
+    only when Sentry or ADMINS mail is configured (settings.ERRORS_NOTIFY)."""
+    reference = getattr(request, "request_id", "") or current_request_id()
+    context = {
+        "request_id": "" if reference == NO_REQUEST else reference,
+        "notified": settings.ERRORS_NOTIFY,
+    }
+    return render(request, "errors/500.html", context, status=500)

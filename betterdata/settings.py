@@ -2,6 +2,7 @@
 required, HTTPS-only cookies, HSTS, a strict CSP (docs/security-settings.md)."""
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     # 400 for a bad Host or a NUL in the query string that the middleware below answer.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The request id (core/logs.py): on the request, every log line and the response header.
+    "core.logs.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,7 +174,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # `make backup` / `manage.py backup` writes <stamp>.dump and <stamp>.media.tar.gz here.
 BACKUP_DIR = env("BACKUP_DIR", default=str(DATA_DIR / "backups"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Removes partial files and those of a failed service (core/uploads.py).
+    "default": {"BACKEND": "core.uploads.TrackedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if LOCAL_HTTP
@@ -303,17 +307,65 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs and errors (docs/operations.md): every line carries the request id; JSON lines in
+# production (LOG_FORMAT=json), a readable line in the demo and DEBUG (LOG_FORMAT=text). A 4xx is
+# one line without a traceback; a 500 is logged with its traceback, mailed to ADMINS when set,
+# and sent to Sentry when SENTRY_DSN is set. Set LOG_FORMAT to override either default.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if LOCAL_HTTP else "json")
+# ADMINS=Name <a@example.com>,Other <b@example.com>: mailed the traceback of every 500.
+ADMINS = [
+    (name, address)
+    for name, address in getaddresses(env.list("ADMINS", default=[]))
+    if "@" in address
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+SENTRY_DSN = env("SENTRY_DSN", default="")
+# Whether a 500 reaches anyone: the error page says so only when it does.
+ERRORS_NOTIFY = bool(SENTRY_DSN or (ADMINS and not LOCAL_HTTP))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "quiet_client_errors": {"()": "core.logs.QuietClientErrors"},
+    },
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "quiet_client_errors"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["request_id"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # 5xx only (ERROR); 4xx stay warnings in the console. Production settings with ADMINS.
+        "django.request": {"handlers": ["mail_admins"] if ADMINS and not LOCAL_HTTP else []},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # failures and lockouts, not every clean-up
     },
 }
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", default="demo" if DEMO else "production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # no user emails, cookies or bodies leave the deployment
+    )
 
 # --- Throttling (docs/security-throttling.md) ---------------------------------------------------
 # Login (the form and the admin's): django-axes, attempts in the database so every process sees

@@ -16,23 +16,32 @@
 - **Never served from MEDIA_URL.** Files go back only through a view that found their row with
   `visible_to(scope)`, as `file_download`: an attachment (images may be inline), the type found
   in the content, `X-Content-Type-Options: nosniff` and a sandboxing CSP (docs/security-files.md).
+- **Never orphaned, never truncated.** The default storage is `TrackedFileSystemStorage`: a write
+  that fails half-way (disk full) removes its partial file, and every file stored inside a
+  service wrapped in `@removes_files_on_error` is deleted again when the service raises (its
+  transaction rolled back, so no row points at the file). Wrap the service outside its
+  `@transaction.atomic`.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
+import logging
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 
@@ -242,3 +251,59 @@ def file_download(
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+# The files stored since the outermost `removes_files_on_error` began, when one is running.
+_stored: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("stored_uploads", default=None)
+
+
+class TrackedFileSystemStorage(FileSystemStorage):
+    """FileSystemStorage that removes a partial file when a write fails (disk full, a broken
+    upload stream) and reports each stored name to a running `removes_files_on_error`."""
+
+    def _save(self, name: str, content: File) -> str:
+        existed = self.exists(name)
+        try:
+            stored = super()._save(name, content)  # type: ignore[misc]
+        except BaseException:
+            if not existed:
+                self._remove_quietly(name)
+            raise
+        pending = _stored.get()
+        if pending is not None:
+            pending.append((self, stored))
+        return stored
+
+    def _remove_quietly(self, name: str) -> None:
+        try:
+            self.delete(name)
+        except OSError:
+            logger.warning("could not remove the partial upload %s", name, exc_info=True)
+
+
+def removes_files_on_error(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service that stores uploads: when it raises, every file it stored is deleted
+    (its rows were rolled back with its transaction). Put it outside `@transaction.atomic`.
+    Nested services share the outermost one's list."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _stored.get() is not None:
+            return func(*args, **kwargs)
+        token = _stored.set([])
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            for storage, name in _stored.get() or []:
+                try:
+                    storage.delete(name)
+                except OSError:
+                    logger.warning("could not remove the orphan upload %s", name, exc_info=True)
+            raise
+        finally:
+            _stored.reset(token)
+
+    return wrapper

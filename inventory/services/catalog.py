@@ -15,7 +15,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from core.entitlements import check_sku_limit
-from core.uploads import IMAGES, accept_upload, check_upload
+from core.uploads import IMAGES, accept_upload, check_upload, removes_files_on_error
 from orgs.access import Scope, unscoped_relock
 from orgs.audit import audit
 from orgs.models import Organization
@@ -41,6 +41,7 @@ def catalog_owner(scope: Scope) -> Organization:
     return Organization.objects.visible_to(scope).select_for_update().get(pk=scope.org_id)
 
 
+@removes_files_on_error
 @transaction.atomic
 def product_create(
     *,
@@ -86,6 +87,7 @@ def product_create(
     return product
 
 
+@removes_files_on_error
 @transaction.atomic
 def product_update(
     *, scope: Scope, product: Product, image: File | None = None, **changes: Any
@@ -150,4 +152,9 @@ def bom_set(
 def _save_image(product: Product, image: File) -> None:
     # PNG, JPEG or WebP by content; stored under a random name (core/uploads.py).
     stored, _ = accept_upload(image, allowed=IMAGES)
+    replaced = product.image.name if product.image else ""
+    storage = product.image.storage
     product.image.save(str(stored.name), stored, save=True)
+    if replaced and replaced != product.image.name:
+        # The old image goes once the new one is committed (a rollback keeps it, still in use).
+        transaction.on_commit(lambda: storage.delete(replaced))

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.enums import NotificationKind
 from core.numbering import next_code
-from core.uploads import EVIDENCE, accept_upload
+from core.uploads import EVIDENCE, accept_upload, removes_files_on_error
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind
 from orgs.access import Scope, unscoped_relock
@@ -76,6 +76,7 @@ def case_open(
     return case
 
 
+@removes_files_on_error
 @transaction.atomic
 def case_post_message(
     *, scope: Scope, case: DiscrepancyCase, body: str, attachment: UploadedFile | None = None

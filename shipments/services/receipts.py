@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.enums import NotificationKind
-from core.uploads import EVIDENCE, accept_upload, check_upload
+from core.uploads import EVIDENCE, accept_upload, check_upload, removes_files_on_error
 from inventory.ledger import Posting, stock_post
 from inventory.models import MovementKind
 from orgs.access import Scope, unscoped_relock
@@ -56,6 +56,7 @@ class ReceivedLine:
     attachment: UploadedFile | None = None
 
 
+@removes_files_on_error
 @transaction.atomic
 def asn_confirm_receipt(
     *,

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.uploads import EVIDENCE, check_upload, validate_evidence
 from inventory.models import Product
 from shipments.models import CaseMessage, DiscrepancyCase, Receipt, ReceiptLine
+from shipments.services import cases as case_services
 from shipments.services import receipts as receipt_services
 
 from ..factories import logged_in, scope_of_user
@@ -306,3 +307,93 @@ def test_the_product_import_refuses_what_is_not_csv_text(net, login, content):
     body = response.content.decode()
     assert "products.csv is not UTF-8 CSV text" in body and "Nothing was imported" in body
     assert Product.objects.count() == before
+
+
+class DiskFullUpload(SimpleUploadedFile):
+    """An upload whose bytes stop half-way as a full disk would stop them: the first chunk is
+    written, then the write fails with ENOSPC."""
+
+    def chunks(self, chunk_size=None):
+        yield PDF[:20]
+        raise OSError(28, "No space left on device")
+
+
+def test_a_receipt_that_fails_after_files_were_stored_leaves_no_file(net, shipped, media):
+    """The first line's delivery note is stored, the second line's write fails half-way: the
+    receipt rolls back, and neither the whole file nor the truncated one stays behind."""
+    shipment = shipped(net.dallas, net.fba, [(net.serum, 100, "L1"), (net.cream, 50, "")])
+    serum, cream = shipment.asn.lines.order_by("pk")
+    with pytest.raises(OSError, match="No space left"):
+        receipt_services.asn_confirm_receipt(
+            scope=scope_of_user(net.amazon_admin),
+            asn=shipment.asn,
+            lines=[
+                receipt_services.ReceivedLine(
+                    asn_line_id=serum.pk,
+                    received_quantity=serum.expected_quantity,
+                    attachment=SimpleUploadedFile("note.pdf", PDF, "application/pdf"),
+                ),
+                receipt_services.ReceivedLine(
+                    asn_line_id=cream.pk,
+                    received_quantity=cream.expected_quantity,
+                    lot=cream.lot,
+                    attachment=DiskFullUpload("count.pdf", PDF, "application/pdf"),
+                ),
+            ],
+            idempotency_key="disk-full",
+        )
+    assert not Receipt.objects.filter(asn=shipment.asn).exists()
+    assert _stored_files(media) == []
+
+
+def test_a_failed_case_message_leaves_no_file(net, received, media):
+    line, case = received
+    before = _stored_files(media)
+    with pytest.raises(OSError):
+        case_services.case_post_message(
+            scope=scope_of_user(net.amazon_admin),
+            case=case,
+            body="Count sheet attached",
+            attachment=DiskFullUpload("count.pdf", PDF, "application/pdf"),
+        )
+    assert _stored_files(media) == before
+    assert not CaseMessage.objects.filter(case=case, body="Count sheet attached").exists()
+
+
+def test_a_stored_file_is_removed_when_the_service_raises_later(media):
+    """The wrapper alone: a file stored, then a refusal (a validation error after the upload),
+    and the file is gone; a service that returns keeps its file."""
+    from django.core.files.storage import default_storage
+
+    from core.uploads import removes_files_on_error
+
+    @removes_files_on_error
+    def stores_then_refuses() -> None:
+        default_storage.save("receipts/x.pdf", BytesIO(PDF))
+        raise ValidationError("refused after the upload")
+
+    @removes_files_on_error
+    def stores() -> str:
+        return default_storage.save("receipts/y.pdf", BytesIO(PDF))
+
+    with pytest.raises(ValidationError):
+        stores_then_refuses()
+    assert _stored_files(media) == []
+    name = stores()
+    assert [p.relative_to(media).as_posix() for p in _stored_files(media)] == [name]
+
+
+def test_a_replaced_product_image_is_removed_after_commit(
+    net, media, django_capture_on_commit_callbacks
+):
+    from inventory.services import catalog
+
+    scope = scope_of_user(net.admin, net.dist)
+    product = Product.objects.get(pk=net.serum.pk)
+    for name in ("first.png", "second.png"):
+        with django_capture_on_commit_callbacks(execute=True):
+            catalog.product_update(
+                scope=scope, product=product, image=SimpleUploadedFile(name, _png(), "image/png")
+            )
+    product.refresh_from_db()
+    assert [p.relative_to(media).as_posix() for p in _stored_files(media)] == [product.image.name]
