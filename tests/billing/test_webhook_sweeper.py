@@ -13,10 +13,31 @@ from django.utils import timezone
 
 from betterdata.celery import app
 from billing.models import PlanChange, WebhookEvent
-from billing.services.webhooks import webhook_events_sweep
+from billing.services.webhooks import (
+    webhook_event_mark_failed,
+    webhook_events_due,
+    webhook_events_sweep,
+)
 from billing.tasks import sweep_webhook_events
 
-from .test_webhooks import Partner, _amazon_checkout, _completed, w  # noqa: F401
+from ..factories import (
+    LocationFactory,
+    OrganizationFactory,
+    PartnershipFactory,
+    admin_of,
+    child_org,
+)
+from .test_webhooks import Partner, _amazon_checkout, _completed
+
+
+@pytest.fixture
+def w(db, simulated_checkout) -> Partner:
+    """A FREE partner paying its own way, as in test_webhooks.py."""
+    root = OrganizationFactory(root=True)
+    amazon = OrganizationFactory(plan_tier="FREE", name="Amazon Fulfillment Services LLC")
+    fba = LocationFactory(operator=amazon)
+    PartnershipFactory(network=child_org(root), partner=amazon, shared_locations=[fba])
+    return Partner(amazon, admin_of(amazon), root, fba)
 
 
 def _closed_port() -> int:
@@ -81,6 +102,22 @@ def test_redelivery_of_a_received_event_processes_it(w, post_event, broker_down)
     assert WebhookEvent.objects.filter(stripe_event_id=event["id"]).count() == 1
     assert PlanChange.objects.filter(organization=w.org).count() == 1
     assert webhook_events_sweep(now=_later()) == {}
+
+
+def test_failed_event_is_retried_after_a_back_off(w, post_event, broker_down):
+    event = _completed(_amazon_checkout(w))
+    post_event(event)
+    broker_down()
+    record = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    webhook_event_mark_failed(event_pk=record.pk, exc=RuntimeError("Stripe timed out"))
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("FAILED", 1)
+    assert webhook_events_due(now=_later(1)) == []  # one failed attempt: wait 2 minutes
+    assert webhook_events_sweep(now=_later(3)) == {str(record.pk): "PROCESSED"}
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("PROCESSED", 2)
+    assert w.fresh().plan_tier == "PRO"
+    assert webhook_events_sweep(now=_later(120)) == {}
 
 
 def test_sweeper_runs_every_minute_from_beat(db):
