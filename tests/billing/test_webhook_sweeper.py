@@ -128,3 +128,29 @@ def test_sweeper_runs_every_minute_from_beat(db):
     )
     assert entry["schedule"] == 60.0
     assert sweep_webhook_events.name == "billing.tasks.sweep_webhook_events"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_skips_an_event_another_worker_holds():
+    """Two sweeps at once: the row another worker has locked is skipped, not waited on, and
+    processed by a later sweep once."""
+    from django.db import connections
+
+    from billing.models import WebhookStatus
+
+    record = WebhookEvent.objects.create(
+        stripe_event_id="evt_locked", type="customer.created", created=timezone.now(), payload={}
+    )
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cur:
+            cur.execute("SELECT id FROM billing_webhookevent WHERE id = %s FOR UPDATE", [record.pk])
+        assert webhook_events_sweep(now=_later()) == {str(record.pk): "SKIPPED"}
+        record.refresh_from_db()
+        assert record.status == WebhookStatus.RECEIVED
+        other.rollback()
+    finally:
+        other.close()
+    assert webhook_events_sweep(now=_later()) == {str(record.pk): "IGNORED"}
+    assert webhook_events_sweep(now=_later()) == {}
