@@ -259,6 +259,10 @@ BILLING_SIMULATED_CHECKOUT = env.bool("BILLING_SIMULATED_CHECKOUT", default=DEMO
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
 BILLING_SELF_PAY_ENABLED = env.bool("BILLING_SELF_PAY_ENABLED", default=False)
 CELERY_BEAT_SCHEDULE = {
+    "billing-sweep-webhook-events": {
+        "task": "billing.tasks.sweep_webhook_events",
+        "schedule": 60.0,
+    },
     "billing-expire-grace-periods": {
         "task": "billing.tasks.expire_grace_periods",
         "schedule": 3600.0,

@@ -106,8 +106,12 @@ class WebhookEventAdmin(StaffOnlyAdmin):
     def reprocess(self, request, queryset):
         from .tasks import process_webhook_event
 
-        for event in queryset.exclude(status="PROCESSED"):
-            process_webhook_event.delay(event.pk)
+        try:
+            for event in queryset.exclude(status="PROCESSED"):
+                process_webhook_event.delay(event.pk)
+        except Exception:  # the broker is down: the sweeper processes them when it is back
+            messages.error(request, "Could not queue: the task broker is unreachable.")
+            return
         messages.info(request, "Queued.")
 
 

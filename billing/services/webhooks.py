@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from billing import stripe_gateway
@@ -34,11 +35,34 @@ from rls.context import bypass
 log = logging.getLogger(__name__)
 
 
-@bypass(reason="stripe webhook: record an event (no user, no scope)")
-def webhook_event_record(*, event: dict) -> tuple[WebhookEvent, bool]:
-    """Store a verified event once by its Stripe id; queue processing on commit when new."""
+# An event still RECEIVED this long after it arrived lost its task (the broker was down when it
+# was queued, or the worker died): the sweeper processes it. A FAILED event is retried after
+# 2**attempts minutes (at most an hour apart), up to SWEEP_MAX_ATTEMPTS attempts.
+SWEEP_RECEIVED_AFTER = timedelta(minutes=1)
+SWEEP_MAX_ATTEMPTS = 10
+SWEEP_BATCH = 100
+SKIPPED = "SKIPPED"  # another worker holds the event's row lock (or the event is gone)
+
+
+def _queue(event_pk: int) -> None:
+    """Queue processing; a broker that cannot be reached leaves the event RECEIVED for the
+    sweeper (and Stripe's redelivery) instead of failing the request."""
     from billing.tasks import process_webhook_event
 
+    try:
+        process_webhook_event.delay(event_pk)
+    except Exception:
+        log.warning(
+            "stripe webhook: could not queue event %s; the sweeper will process it",
+            event_pk,
+            exc_info=True,
+        )
+
+
+@bypass(reason="stripe webhook: record an event (no user, no scope)")
+def webhook_event_record(*, event: dict) -> tuple[WebhookEvent, bool]:
+    """Store a verified event once by its Stripe id; queue processing on commit when new, and
+    again when Stripe redelivers an event not yet applied (RECEIVED or FAILED)."""
     created_at = datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC)
     try:
         with transaction.atomic():
@@ -48,20 +72,28 @@ def webhook_event_record(*, event: dict) -> tuple[WebhookEvent, bool]:
                 created=created_at,
                 payload=event,
             )
-            transaction.on_commit(lambda: process_webhook_event.delay(record.pk))
+            transaction.on_commit(lambda: _queue(record.pk))
     except IntegrityError:
         record = WebhookEvent.objects.get(stripe_event_id=event["id"])
-        if record.status == WebhookStatus.FAILED:  # Stripe redelivers: try again
-            process_webhook_event.delay(record.pk)
+        if record.status in (WebhookStatus.RECEIVED, WebhookStatus.FAILED):
+            _queue(record.pk)  # Stripe redelivers: try again (processing is idempotent)
+            record.refresh_from_db()
         return record, False
     return record, True
 
 
 @bypass(reason="stripe webhook: apply an event to the organization it names (no user, no scope)")
 @transaction.atomic
-def webhook_event_process(*, event_pk: int) -> str:
-    """Apply one stored event exactly once (the row lock serialises concurrent workers)."""
-    record = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+def webhook_event_process(*, event_pk: int, skip_locked: bool = False) -> str:
+    """Apply one stored event exactly once (the row lock serialises concurrent workers; with
+    skip_locked an event another worker holds is left to it and SKIPPED is returned)."""
+    record = (
+        WebhookEvent.objects.select_for_update(skip_locked=skip_locked).filter(pk=event_pk).first()
+    )
+    if record is None:
+        if skip_locked:
+            return SKIPPED
+        raise WebhookEvent.DoesNotExist(event_pk)
     if record.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
         return record.status
     record.attempts += 1
@@ -80,6 +112,52 @@ def webhook_event_process(*, event_pk: int) -> str:
     record.processed_at = timezone.now()
     record.save(update_fields=["status", "attempts", "processed_at"])
     return record.status
+
+
+@bypass(reason="stripe webhook: record a failed attempt (no user, no scope)")
+def webhook_event_mark_failed(*, event_pk: int, exc: BaseException) -> None:
+    """The attempt rolled back: count it and keep the error (visible in the admin);
+    processed_at holds the time of the last attempt, from which the sweeper backs off."""
+    WebhookEvent.objects.filter(pk=event_pk).exclude(
+        status__in=(WebhookStatus.PROCESSED, WebhookStatus.IGNORED)
+    ).update(
+        status=WebhookStatus.FAILED,
+        error=f"{exc.__class__.__name__}: {exc}"[:2000],
+        attempts=F("attempts") + 1,
+        processed_at=timezone.now(),
+    )
+
+
+@bypass(reason="stripe webhook: events whose task was lost or failed (no user, no scope)")
+def webhook_events_due(*, now: datetime | None = None) -> list[int]:
+    """Ids of events the sweeper should process now, oldest first."""
+    now = now or timezone.now()
+    backoff = Q()
+    for attempts in range(SWEEP_MAX_ATTEMPTS):
+        wait = timedelta(minutes=min(2**attempts, 60))
+        backoff |= Q(attempts=attempts, processed_at__lte=now - wait)
+    due = Q(status=WebhookStatus.RECEIVED, received_at__lte=now - SWEEP_RECEIVED_AFTER) | Q(
+        Q(processed_at__isnull=True) | backoff,
+        status=WebhookStatus.FAILED,
+        attempts__lt=SWEEP_MAX_ATTEMPTS,
+    )
+    rows = WebhookEvent.objects.filter(due).order_by("received_at", "pk")
+    return list(rows.values_list("pk", flat=True)[:SWEEP_BATCH])
+
+
+def webhook_events_sweep(*, now: datetime | None = None) -> dict[str, str]:
+    """Process every due event once, each in its own transaction under a row lock that other
+    workers skip; a failure is recorded and backed off, never stops the sweep."""
+    outcome: dict[str, str] = {}
+    for pk in webhook_events_due(now=now):
+        try:
+            status = webhook_event_process(event_pk=pk, skip_locked=True)
+        except Exception as exc:
+            log.exception("stripe webhook: sweeping event %s failed", pk)
+            webhook_event_mark_failed(event_pk=pk, exc=exc)
+            status = WebhookStatus.FAILED
+        outcome[str(pk)] = status
+    return outcome
 
 
 @bypass(reason="stripe webhook: the organization an event names (no user, no scope)")
