@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orgs.access import Scope
@@ -56,51 +56,6 @@ def _balances_context(scope: Scope | None, postings: Sequence[Posting]):
 MAX_BALANCE = Decimal("99999999999.999")
 
 
-def _post_group(
-    batch: LedgerBatch,
-    group: list[Posting],
-    *,
-    kind: str,
-    when: dt.datetime,
-    allow_negative: dict[int, bool],
-) -> None:
-    """One balance's postings of a batch: netted for the negative check (a batch that moves 1
-    out and 1 back in is valid), each still its own movement. The caller holds the lock order."""
-    first = group[0]
-    net = sum((p.quantity for p in group), Decimal(0))
-    balance = unscoped_locked_balance(first)
-    new_quantity = balance.quantity + net
-    if new_quantity < 0 and not allow_negative.get(first.location_id, False):
-        raise InsufficientStock(
-            f"Not enough stock: {balance.quantity.normalize():f} on hand"
-            f"{f' in lot {first.lot}' if first.lot else ''}, "
-            f"{(-net).normalize():f} requested."
-        )
-    if abs(new_quantity) > MAX_BALANCE:
-        raise ValidationError(
-            f"That would leave {new_quantity.normalize():,f} on hand, more than a balance can hold "
-            f"({MAX_BALANCE:,f}). Check the quantity."
-        )
-    if net:
-        unscoped_balance_add(balance, net, when)
-    StockMovement.objects.bulk_create(
-        [
-            StockMovement(
-                batch=batch,
-                owner_id=p.owner_id,
-                product_id=p.product_id,
-                location_id=p.location_id,
-                lot=p.lot,
-                expiry=p.expiry,
-                quantity=p.quantity,
-                kind=kind,
-                occurred_at=when,
-            )
-            for p in group
-        ]
-    )
-
-
 @transaction.atomic
 def stock_post(
     *,
@@ -141,12 +96,49 @@ def stock_post(
     with _balances_context(scope, postings):
         unscoped_check_lot_expiry(postings)
         when = occurred_at or timezone.now()
-        allow_negative = unscoped_allow_negative({p.location_id for p in postings})
         by_key: dict[tuple, list[Posting]] = {}
         for posting in postings:
             by_key.setdefault(posting.key, []).append(posting)
-        for key in sorted(by_key):
-            _post_group(batch, by_key[key], kind=kind, when=when, allow_negative=allow_negative)
+        keys = sorted(by_key)
+        # Netted per balance for the negative check (a batch that moves 1 out and 1 back in is
+        # valid), each posting still its own movement.
+        nets = [sum((p.quantity for p in by_key[k]), Decimal(0)) for k in keys]
+        for net in nets:
+            if abs(net) > MAX_BALANCE:
+                raise _too_much(net)
+        try:
+            rows = unscoped_upsert_balances([by_key[k][0] for k in keys], nets, when)
+        except DataError as exc:
+            # numeric(14, 3) overflow of balance + net: the whole posting is rolled back.
+            raise ValidationError(
+                f"That would leave on hand more than a balance can hold ({MAX_BALANCE:,f}). "
+                "Check the quantity."
+            ) from exc
+        for key, net, (new_quantity, allow_negative) in zip(keys, nets, rows, strict=True):
+            if new_quantity < 0 and not allow_negative:
+                first = by_key[key][0]
+                raise InsufficientStock(
+                    f"Not enough stock: {(new_quantity - net).normalize():f} on hand"
+                    f"{f' in lot {first.lot}' if first.lot else ''}, "
+                    f"{(-net).normalize():f} requested."
+                )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    batch=batch,
+                    owner_id=p.owner_id,
+                    product_id=p.product_id,
+                    location_id=p.location_id,
+                    lot=p.lot,
+                    expiry=p.expiry,
+                    quantity=p.quantity,
+                    kind=kind,
+                    occurred_at=when,
+                )
+                for k in keys
+                for p in by_key[k]
+            ]
+        )
     audit(
         scope=scope,
         action=f"stock.{kind.lower()}",
@@ -163,27 +155,30 @@ def stock_post(
 # the balances and locations named by its postings, to post into them, and show nothing.
 
 
-def unscoped_allow_negative(location_ids: set[int]) -> dict[int, bool]:
-    """Whether each posted-to location lets stock go below zero."""
-    from orgs.models import Location
-
-    return dict(
-        Location.objects.filter(pk__in=location_ids).values_list("pk", "allow_negative_stock")
-    )
-
-
 def unscoped_check_lot_expiry(postings: Sequence[Posting]) -> None:
     """A lot has one expiry per owner and product: a posting naming a known lot with another
     expiry is a data-entry error (refused, nothing written)."""
     lotted = {(p.owner_id, p.product_id, p.lot): p.expiry for p in postings if p.lot}
-    for (owner_id, product_id, lot), expiry in lotted.items():
-        known = set(
-            StockBalance.objects.filter(owner_id=owner_id, product_id=product_id, lot=lot)
-            .values_list("expiry", flat=True)
-            .distinct()[:2]
+    if not lotted:
+        return
+    # One query for every lot of the batch.
+    known: dict[tuple, set] = {}
+    rows = (
+        StockBalance.objects.filter(
+            Q.create(
+                [Q(owner_id=o, product_id=p, lot=lot) for o, p, lot in lotted],
+                connector=Q.OR,
+            )
         )
-        if known and expiry not in known:
-            other = next(iter(known))
+        .values_list("owner_id", "product_id", "lot", "expiry")
+        .distinct()
+    )
+    for owner_id, product_id, lot, expiry in rows:
+        known.setdefault((owner_id, product_id, lot), set()).add(expiry)
+    for (owner_id, product_id, lot), expiry in lotted.items():
+        recorded = known.get((owner_id, product_id, lot))
+        if recorded and expiry not in recorded:
+            other = sorted(recorded, key=lambda e: e or dt.date.min)[0]
             shown = f"{other:%Y-%m-%d}" if other else "no expiry"
             raise ValidationError(
                 f"Lot {lot} is already recorded with {shown}; "
@@ -191,28 +186,58 @@ def unscoped_check_lot_expiry(postings: Sequence[Posting]) -> None:
             )
 
 
-def unscoped_locked_balance(p: Posting) -> StockBalance:
-    """The balance a posting moves, locked (created at zero when new)."""
-    lookup = dict(
-        owner_id=p.owner_id,
-        product_id=p.product_id,
-        location_id=p.location_id,
-        lot=p.lot,
-        expiry=p.expiry,
+# One statement for every balance of a batch: rows are inserted (or, when the balance exists,
+# updated) in key order, so two concurrent postings lock shared balances in the same order and
+# cannot deadlock; the unique key settles a race to create the same balance. RETURNING gives the
+# new quantity and whether the location allows negative stock, for the check in Python.
+_UPSERT_BALANCES = """
+WITH posted AS (
+    INSERT INTO inventory_stockbalance AS b
+        (owner_id, product_id, location_id, lot, expiry, quantity, updated_at)
+    SELECT v.owner_id, v.product_id, v.location_id, v.lot, v.expiry, v.net, %s
+    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[], %s::date[],
+                %s::numeric[]) WITH ORDINALITY AS v(owner_id, product_id, location_id, lot,
+                                                    expiry, net, ord)
+    ORDER BY v.ord
+    ON CONFLICT ON CONSTRAINT stock_balance_unique_key DO UPDATE
+        SET quantity = b.quantity + EXCLUDED.quantity,
+            updated_at = CASE WHEN EXCLUDED.quantity = 0 THEN b.updated_at
+                              ELSE EXCLUDED.updated_at END
+    RETURNING b.owner_id, b.product_id, b.location_id, b.lot, b.expiry, b.quantity
+)
+SELECT posted.owner_id, posted.product_id, posted.location_id, posted.lot, posted.expiry,
+       posted.quantity, location.allow_negative_stock
+FROM posted JOIN orgs_location AS location ON location.id = posted.location_id
+"""
+
+
+def unscoped_upsert_balances(
+    firsts: Sequence[Posting], nets: Sequence[Decimal], when: dt.datetime
+) -> list[tuple[Decimal, bool]]:
+    """Add each net to its balance (created at zero when new), in the given (key) order; per
+    balance, in that order: (new quantity, whether its location allows negative stock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT_BALANCES,
+            [
+                when,
+                [p.owner_id for p in firsts],
+                [p.product_id for p in firsts],
+                [p.location_id for p in firsts],
+                [p.lot for p in firsts],
+                [p.expiry for p in firsts],
+                list(nets),
+            ],
+        )
+        returned = {
+            (owner, product, location, lot, expiry or dt.date.min): (quantity, allow_negative)
+            for owner, product, location, lot, expiry, quantity, allow_negative in cursor
+        }
+    return [returned[p.key] for p in firsts]
+
+
+def _too_much(quantity: Decimal) -> ValidationError:
+    return ValidationError(
+        f"That would leave {quantity.normalize():,f} on hand, more than a balance can hold "
+        f"({MAX_BALANCE:,f}). Check the quantity."
     )
-    balance = StockBalance.objects.select_for_update().filter(**lookup).first()
-    if balance is None:
-        # Two transactions may race to create the same balance row: the unique constraint
-        # lets one win; the other re-reads it under lock.
-        try:
-            with transaction.atomic():
-                StockBalance.objects.create(**lookup, quantity=0)
-        except IntegrityError:
-            pass
-        balance = StockBalance.objects.select_for_update().get(**lookup)
-    return balance
-
-
-def unscoped_balance_add(balance: StockBalance, net: Decimal, when: dt.datetime) -> None:
-    """Add the netted postings to a balance this transaction holds locked."""
-    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + net, updated_at=when)
