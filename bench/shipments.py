@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betterdata.settings")
-os.environ.setdefault("DEBUG", "True")  # as it ran before DEBUG defaulted to off
+os.environ.setdefault("DEBUG", "False")  # production settings (issue 12)
+os.environ.setdefault("DEMO", "1")  # a dev SECRET_KEY; DEBUG stays off
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
@@ -166,12 +167,13 @@ def page_figures(label: str) -> dict:
     return figures
 
 
-def receipt_throughput() -> None:
+def receipt_throughput() -> tuple[float, int]:
     """ASNS shipments of LINES lines to Amazon, each confirmed twice concurrently (different
     keys, as two users would): one must win, one must be refused."""
     from inventory.models import LedgerBatch, Product, StockBalance, StockMovement
     from orgs.access import scope_for_user
     from orgs.models import Location, Organization
+    from rls.context import activate
     from shipments.models import ASN, ASNLine, Receipt, Shipment, ShipmentLine
     from shipments.services import receipts as receipt_services
 
@@ -203,7 +205,45 @@ def receipt_throughput() -> None:
             ASNLine(asn=asn, product=p, lot=lot, expected_quantity=q) for p, lot, q in lines
         )
         asn_ids.append(asn.pk)
-    expected_units = sum(Decimal(10 + j) for j in range(LINES)) * ASNS
+    # One receipt measured alone first: every query the service runs, whatever the line count.
+    user = get_user_model().objects.get(email="ops@amazon.example")
+    warmup = ASN.objects.get(pk=asn_ids.pop())  # imports, templates and caches warm
+    receipt_services.asn_confirm_receipt(
+        scope=scope_for_user(user),
+        asn=warmup,
+        lines=[
+            receipt_services.ReceivedLine(
+                asn_line_id=line.pk, received_quantity=line.expected_quantity
+            )
+            for line in warmup.lines.all()
+        ],
+        idempotency_key="warmup",
+    )
+    probe = ASN.objects.get(pk=asn_ids.pop())
+    probe_lines = [
+        receipt_services.ReceivedLine(asn_line_id=line.pk, received_quantity=line.expected_quantity)
+        for line in probe.lines.all()
+    ]
+    probe_scope = scope_for_user(user)
+    with CaptureQueriesContext(connection) as ctx, activate(probe_scope):
+        if os.environ.get("PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        receipt_services.asn_confirm_receipt(
+            scope=probe_scope, asn=probe, lines=probe_lines, idempotency_key="probe"
+        )
+        if os.environ.get("PROFILE"):
+            profiler.disable()
+            profiler.print_stats("cumulative")
+    queries = sum(1 for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"])
+    savepoints = len(ctx.captured_queries) - queries
+    print(f"  one receipt of {LINES} lines: {queries} queries (+{savepoints} savepoint statements)")
+    if os.environ.get("SHOW_QUERIES"):
+        for q in ctx.captured_queries:
+            print("    ", q["sql"][:160])
+    expected_units = sum(Decimal(10 + j) for j in range(LINES)) * len(asn_ids)
     before_units = sum(
         b.quantity for b in StockBalance.objects.filter(owner=luxe, location__in=fba)
     )  # unscoped: the bench checks the truth
@@ -214,36 +254,41 @@ def receipt_throughput() -> None:
         work.put((pk, f"b-{pk}"))
     outcomes = {"created": 0, "replayed": 0, "refused": 0, "error": 0}
     lock = threading.Lock()
-    user = get_user_model().objects.get(email="ops@amazon.example")
 
     def worker() -> None:
         scope = scope_for_user(user)
         try:
-            while True:
-                try:
-                    pk, key = work.get_nowait()
-                except queue.Empty:
-                    return
-                asn = ASN.objects.get(pk=pk)
-                lines = [
-                    receipt_services.ReceivedLine(
-                        asn_line_id=line.pk, received_quantity=line.expected_quantity
-                    )
-                    for line in asn.lines.all()
-                ]
-                try:
-                    _, created = receipt_services.asn_confirm_receipt(
-                        scope=scope, asn=asn, lines=lines, idempotency_key=key
-                    )
-                    result = "created" if created else "replayed"
-                except Exception as exc:  # noqa: BLE001 — counted, then checked
-                    result = "refused" if "already received" in str(exc) else "error"
-                    if result == "error":
-                        print("   error:", exc)
-                with lock:
-                    outcomes[result] += 1
+            # As in production: each receipt runs under the viewer's Scope (ScopeMiddleware).
+            with activate(scope):
+                while True:
+                    try:
+                        pk, key = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    result = confirm(scope, pk, key)
+                    with lock:
+                        outcomes[result] += 1
         finally:
             connection.close()
+
+    def confirm(scope, pk: int, key: str) -> str:
+        asn = ASN.objects.visible_to(scope).get(pk=pk)
+        lines = [
+            receipt_services.ReceivedLine(
+                asn_line_id=line.pk, received_quantity=line.expected_quantity
+            )
+            for line in asn.lines.all()
+        ]
+        try:
+            _, created = receipt_services.asn_confirm_receipt(
+                scope=scope, asn=asn, lines=lines, idempotency_key=key
+            )
+        except Exception as exc:  # noqa: BLE001 — counted, then checked
+            if "already received" in str(exc):
+                return "refused"
+            print("   error:", exc)
+            return "error"
+        return "created" if created else "replayed"
 
     threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
     start = time.perf_counter()
@@ -258,7 +303,8 @@ def receipt_throughput() -> None:
     batches = LedgerBatch.objects.filter(idempotency_key__in=keys).count()
     movements = StockMovement.objects.filter(batch__idempotency_key__in=keys).count()
     after_units = sum(b.quantity for b in StockBalance.objects.filter(owner=luxe, location__in=fba))
-    lost_or_doubled = abs(ASNS - receipts) + abs(ASNS - batches) + abs(ASNS * LINES - movements)
+    n = len(asn_ids)
+    lost_or_doubled = abs(n - receipts) + abs(n - batches) + abs(n * LINES - movements)
     print(
         f"  {CLIENTS} clients, {ASNS} ASNs × {LINES} lines, each confirmed twice at once: "
         f"{elapsed:.1f} s, {receipts / elapsed:.1f} receipts/s "
@@ -270,6 +316,7 @@ def receipt_throughput() -> None:
         f"lost or doubled: {lost_or_doubled}"
     )
     assert lost_or_doubled == 0 and after_units - before_units == expected_units
+    return receipts / elapsed, queries
 
 
 def main() -> None:
@@ -282,7 +329,10 @@ def main() -> None:
     reset()
     print(f"migrated and seeded demo in {time.perf_counter() - t0:.1f} s")
     print("Receipts:")
-    receipt_throughput()
+    per_s, queries = receipt_throughput()
+    if os.environ.get("RECEIPTS_ONLY"):
+        print(f"receipts_per_s={per_s:.1f} queries_per_receipt={queries}")
+        return
     print("Pages at demo size:")
     small = page_figures("demo")
     t0 = time.perf_counter()
@@ -296,6 +346,7 @@ def main() -> None:
         print(
             f"  {key[1]:<16} {key[0]:<24} queries {q_small}->{q_big}  time ×{t_big / t_small:.2f}"
         )
+    print(f"receipts_per_s={per_s:.1f} queries_per_receipt={queries}")
 
 
 if __name__ == "__main__":
