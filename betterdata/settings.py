@@ -405,6 +405,13 @@ else:
 THROTTLE_CACHE_TABLE = "throttle_cache"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Built Scopes, per process, keyed by the database's scope version (orgs/access.py): a
+    # version read is one query, a hit needs no network, and a stale entry is unreachable.
+    "scopes": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scopes",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
     "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {
@@ -412,5 +419,7 @@ CACHES = {
         "LOCATION": THROTTLE_CACHE_TABLE,
     },
 }
+# Seconds a built Scope is reused while the scope version stands (0: build on every request).
+SCOPE_CACHE_SECONDS = env.int("SCOPE_CACHE_SECONDS", default=300)
 RATELIMIT_USE_CACHE = "throttle"
 RATELIMIT_IP_META_KEY = "core.throttle.client_ip"

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TypedDict, TypeVar
 
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
 from django.db.models import Model, Q
 
 from core.enums import PartnershipStatus
@@ -348,8 +351,44 @@ def platform_staff_scope(user_id: int) -> Scope:
     )
 
 
-@bypass(reason="scope building reads memberships and partnerships before a scope exists")
 def scope_for_user(user, active_org_public_id: str | None = None) -> Scope:
+    """The scope of a logged-in user in their active organization: the session's choice, else
+    the organization they last used (`User.last_active_organization`), else their first one.
+    Each only while the membership in it is active.
+
+    Built once per (user, choice, scope version) and then read from the `scopes` cache: the
+    version changes in the same commit as any row a Scope is built from (database triggers,
+    partnerships/migrations/0005_scope_version.py), so a cached Scope is never stale. One
+    query instead of five on every request (docs/performance.md)."""
+    timeout = settings.SCOPE_CACHE_SECONDS
+    if user.is_superuser or not timeout:
+        return _build_scope_for_user(user, active_org_public_id)
+    # Read before building: a Scope cached under a version is never older than that version.
+    version = unscoped_scope_version()
+    if version is None:
+        return _build_scope_for_user(user, active_org_public_id)
+    key = (
+        f"scope:{version}:{user.pk}:{active_org_public_id or ''}"
+        f":{getattr(user, 'last_active_organization_id', None) or ''}"
+    )
+    cache = caches["scopes"]
+    scope = cache.get(key)
+    if scope is None:
+        scope = _build_scope_for_user(user, active_org_public_id)
+        cache.set(key, scope, timeout)
+    return scope
+
+
+def unscoped_scope_version() -> int | None:
+    """The current scope version (None when the row is missing). Not tenant data."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM orgs_scopeversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@bypass(reason="scope building reads memberships and partnerships before a scope exists")
+def _build_scope_for_user(user, active_org_public_id: str | None) -> Scope:
     """The scope of a logged-in user in their active organization: the session's choice, else
     the organization they last used (`User.last_active_organization`), else their first one.
     Each only while the membership in it is active."""
