@@ -24,8 +24,9 @@ def capped_count(object_list: QuerySet | Sequence, cap: int = COUNT_CAP) -> int:
 
     A list is already in memory: it is counted exactly. A queryset is counted in a subquery
     that stops after `cap + 1` rows, without ORDER BY (the count does not depend on it) and,
-    when the query is a plain row list, without the display joins (the scan stays on one
-    index). DISTINCT, GROUP BY and annotated queries keep their SELECT: it decides the rows.
+    when the query is a plain row list, without the display joins and the per-row
+    annotations (the scan stays on one index; a filter on an annotation still compiles it).
+    DISTINCT, GROUP BY and aggregate annotations keep their SELECT: it decides the rows.
     """
     if not isinstance(object_list, QuerySet):
         return len(object_list)
@@ -33,7 +34,10 @@ def capped_count(object_list: QuerySet | Sequence, cap: int = COUNT_CAP) -> int:
     query = qs.query
     if not (query.combinator or query.distinct_fields):
         qs = qs.order_by()
-        if not (query.distinct or query.group_by is not None or query.annotations):
+        aggregates = any(
+            getattr(a, "contains_aggregate", False) for a in query.annotations.values()
+        )
+        if not (query.distinct or query.group_by is not None or aggregates):
             qs = qs.select_related(None).values("pk")
     return qs[: cap + 1].count()
 
