@@ -43,3 +43,6 @@ CACHES = {
 # tests never commit: they would reuse a Scope across changes they make and roll back. The cache
 # is off here and on in tests/orgs/test_scope_cache.py, whose tests commit.
 SCOPE_CACHE_SECONDS = 0
+
+# Each test's connections are opened and closed by the harness (threads in tests/threads.py too).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
